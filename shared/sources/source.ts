@@ -1,0 +1,66 @@
+import type { Row, TableModel } from '../model/column.js';
+
+/** Per-column overrides from config.yaml (`columns: { MONTO: { type: "decimal(18,2)" } }`). */
+export interface ColumnOverride {
+  /** A canonical type text: `decimal(18,2)`, `string`, `int64`, … */
+  type: string;
+}
+
+export interface DescribeOptions {
+  /**
+   * Profile columns whose type the catalog leaves open (an unconstrained NUMBER / numeric) to pick
+   * a decimal(p,s). `generate schema` profiles; the extractor's drift check does not.
+   */
+  profile: boolean;
+  /** Rows sampled per profiled column (0 = the whole table). */
+  profileSampleRows?: number;
+  /** Config overrides by source column name (any case). */
+  overrides?: Record<string, ColumnOverride>;
+}
+
+/**
+ * The incremental window (architecture.md, run protocol step 3). Bounds are canonical watermark
+ * text (shared/pipeline/watermark.ts): `12345`, `2024-01-31`, `2024-01-31T10:11:12.123456`,
+ * `2024-01-31T10:11:12.123456Z`. Both bounds inclusive; a null bound is open.
+ */
+export interface ReadWindow {
+  /** Target name of the partition column. */
+  column: string;
+  low: string | null;
+  high: string | null;
+  /** Also read rows whose partition column is NULL (`null_watermark: include`). */
+  includeNulls: boolean;
+}
+
+export interface ReadPlan {
+  model: TableModel;
+  window?: ReadWindow;
+  /** `--chunk i/n`: this reader takes one of n disjoint slices (0-based index). */
+  chunk?: { index: number; count: number };
+  /** Rows per batch handed to the part writer. */
+  batchSize: number;
+}
+
+/**
+ * A database DataPipe extracts from. Implementations: sources/postgres, sources/oracle.
+ * Errors are classified: TerminalError for what retrying cannot fix (unknown table, bad
+ * credentials), TransientError for lost connections, ContractError for a value that does not fit.
+ */
+export interface Source {
+  /** Catalog metadata mapped into the canonical model, with the type decisions of types.md. */
+  describe(table: string, options: DescribeOptions): Promise<TableModel>;
+
+  /**
+   * The upper bound H of an incremental window on `column`, read from the database at start:
+   * its clock for date/datetime/timestamp columns, MAX(column) for int64 (null when empty).
+   */
+  windowHigh(model: TableModel, column: string): Promise<string | null>;
+
+  /** Rows whose `column` is NULL (the `null_watermark: fail` check). */
+  countNulls(model: TableModel, column: string): Promise<number>;
+
+  /** Streams the plan's rows in batches of AVRO-ready values, closing the cursor when done or abandoned. */
+  read(plan: ReadPlan): AsyncIterable<Row[]>;
+
+  close(): Promise<void>;
+}
