@@ -1,0 +1,64 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { formatAvsc, modelToAvsc } from '../../../shared/avro/avsc-schema.js';
+import type { Cloud, TableSpec } from '../../../shared/config/config-schema.js';
+import type { LoadedConfig } from '../../../shared/config/load-config.js';
+import type { Logger } from '../../../shared/log.js';
+import type { TableModel } from '../../../shared/model/column.js';
+import { formatType } from '../../../shared/model/column.js';
+import { applyTableSpec, schemaFileName } from '../../../shared/pipeline/table-contract.js';
+import { openSource } from '../../../shared/sources/registry.js';
+import { bigQuerySchema } from '../../../shared/warehouses/bigquery/bigquery-schema.js';
+import { createTableSql } from '../../../shared/warehouses/duckdb/duckdb-sql.js';
+
+/** The target DDL written beside the schemas, per cloud, where this build has the warehouse. */
+const DDL: Partial<Record<Cloud, (model: TableModel) => string>> = {
+  local: (model) => `${createTableSql(model)};\n`,
+};
+
+export interface GenerateSchemaOptions {
+  loaded: LoadedConfig;
+  tables: TableSpec[];
+  /** Workspace root: files go to `<out>/schemas/`. */
+  out: string;
+  /** Rows sampled when profiling an unconstrained NUMBER / numeric (0 = all). */
+  sampleRows: number;
+  log: Logger;
+}
+
+/**
+ * `datapipe generate schema`: reads the source's metadata and writes, per table,
+ * `schemas/<table>.avsc` (the contract), `schemas/<table>.json` (BigQuery schema) and the target DDL.
+ * Output is deterministic: a re-run over an unchanged table rewrites identical bytes.
+ */
+export async function generateSchemas(options: GenerateSchemaOptions): Promise<string[]> {
+  const { loaded, log } = options;
+  const dir = join(options.out, 'schemas');
+  await mkdir(dir, { recursive: true });
+  const source = await openSource(loaded.config.source, log);
+  const written: string[] = [];
+  try {
+    for (const spec of options.tables) {
+      const described = await source.describe(spec.name, { profile: true, profileSampleRows: options.sampleRows, overrides: spec.columns });
+      const model = applyTableSpec(described, spec);
+      for (const column of model.columns.filter((c) => c.decision)) {
+        log.info({ table: spec.name, column: column.sourceName, type: formatType(column.type), decision: column.decision }, 'type decision');
+      }
+      const files: [string, string][] = [
+        [schemaFileName(spec.name, 'avsc'), formatAvsc(modelToAvsc(model))],
+        [schemaFileName(spec.name, 'json'), `${JSON.stringify(bigQuerySchema(model), null, 2)}\n`],
+      ];
+      const ddl = DDL[loaded.config.destination.cloud];
+      if (ddl) files.push([schemaFileName(spec.name, 'sql'), ddl(model)]);
+      for (const [name, text] of files) {
+        const path = join(dir, name);
+        await writeFile(path, text);
+        written.push(relative(process.cwd(), path) || path);
+      }
+      log.info({ table: spec.name, columns: model.columns.length, primary_keys: model.primaryKeys }, 'schema written');
+    }
+  } finally {
+    await source.close();
+  }
+  return written;
+}

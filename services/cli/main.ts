@@ -1,0 +1,54 @@
+#!/usr/bin/env node
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { createLogger } from '../../shared/log.js';
+import { runCommand } from '../runtime/run-command.js';
+import { usageFailure } from '../runtime/usage.js';
+import { CLOUDS } from '../runtime/cli-options.js';
+import { configSchemaCommand } from './commands/config-schema.js';
+import { demoCommand } from './commands/demo.js';
+import { generateCommand } from './commands/generate.js';
+import { initCommand } from './commands/init.js';
+import { runTablesCommand } from './commands/run.js';
+import { validateCommand } from './commands/validate.js';
+
+/** `datapipe`: the CLI that sets a workspace up, generates what the containers need, and runs tables locally. */
+const log = createLogger();
+const parser = yargs(hideBin(process.argv))
+  .scriptName('datapipe')
+  .usage('$0 <command> [options]')
+  .command('init <name>', 'create <name>/config.yaml, a commented template', (y) => y
+    .positional('name', { type: 'string', demandOption: true, describe: 'folder (and project name) to create' })
+    .option('cloud', { choices: CLOUDS, demandOption: true, describe: 'destination cloud' })
+    .option('force', { type: 'boolean', default: false, describe: 'overwrite an existing config.yaml' }),
+  (argv) => runCommand(log, () => initCommand(argv.name, argv.cloud, argv.force)))
+  .command('validate', 'check a config.yaml (syntax, fields, environment variables)', (y) => y
+    .option('config', { type: 'string', demandOption: true }),
+  (argv) => runCommand(log, () => validateCommand(argv.config)))
+  .command('generate <what> [table]', 'generate schemas/<table>.avsc + .json (+ DDL) from the source', (y) => y
+    .positional('what', { choices: ['schema'] as const, demandOption: true })
+    .positional('table', { type: 'string', describe: 'a table listed in the config' })
+    .option('all', { type: 'boolean', default: false, describe: 'every table in the config' })
+    .option('config', { type: 'string', demandOption: true })
+    .option('out', { type: 'string', describe: 'workspace root to write schemas/ under (default: current directory)' })
+    .option('sample-rows', { type: 'number', default: 0, describe: 'rows sampled to profile unconstrained NUMBER columns (0 = all)' }),
+  (argv) => runCommand(log, () => generateCommand({ table: argv.table, all: argv.all, config: argv.config, out: argv.out, sampleRows: argv['sample-rows'], log })))
+  .command('run [table]', 'extract and load a table in one process (a new run)', (y) => y
+    .positional('table', { type: 'string' })
+    .option('all', { type: 'boolean', default: false, describe: 'every table in the config, one after another' })
+    .option('config', { type: 'string', demandOption: true })
+    .option('cloud', { choices: CLOUDS }),
+  (argv) => runCommand(log, () => runTablesCommand({ table: argv.table, all: argv.all, config: argv.config, cloud: argv.cloud, log })))
+  .command('demo', 'an embedded end-to-end migration: PostgreSQL (PGlite) → AVRO → DuckDB, no setup', (y) => y
+    .option('dir', { type: 'string', default: '.datapipe/demo', describe: 'workspace the demo writes to' })
+    .option('rows', { type: 'number', default: 100_000, describe: 'rows in VENTAS_CABECERA' }),
+  (argv) => runCommand(log, () => demoCommand({ dir: argv.dir, rows: argv.rows, log })))
+  .command('config-schema', 'print the JSON Schema of config.yaml (for editor autocomplete)', (y) => y
+    .option('out', { type: 'string', describe: 'write to a file instead of stdout' }),
+  (argv) => runCommand(log, () => configSchemaCommand(argv.out)))
+  .demandCommand(1, 'name a command')
+  .strict()
+  .fail(usageFailure('datapipe'))
+  .help();
+
+await parser.parseAsync();

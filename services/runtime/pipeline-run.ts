@@ -1,0 +1,78 @@
+import { extract } from '../extractor/extract.js';
+import { load, type LoadSummary } from '../loader/load.js';
+import type { Cloud, DestinationConfig } from '../../shared/config/config-schema.js';
+import { findTable, loadConfig, loadDotEnv, type LoadedConfig } from '../../shared/config/load-config.js';
+import { TerminalError } from '../../shared/errors.js';
+import type { Logger } from '../../shared/log.js';
+import type { Manifest } from '../../shared/pipeline/manifest.js';
+import { newRunId, normalizeRunId, parseChunk } from '../../shared/pipeline/run-id.js';
+import { schemasDir } from '../../shared/pipeline/table-contract.js';
+import { openSource } from '../../shared/sources/registry.js';
+import { openStaging } from '../../shared/stores/registry.js';
+import { openWarehouse } from '../../shared/warehouses/registry.js';
+import { locateConfig } from './locate-config.js';
+
+/** What the extractor, the loader and `datapipe run` are told on their command lines. */
+export interface RunArgs {
+  table: string;
+  cloud?: Cloud;
+  config?: string;
+  runId?: string;
+  chunk?: string;
+  /** Folder of committed schemas (default: DATAPIPE_SCHEMAS, else ./schemas). */
+  schemas?: string;
+}
+
+export interface PreparedRun {
+  loaded: LoadedConfig;
+  table: ReturnType<typeof findTable>;
+  destination: DestinationConfig;
+}
+
+/** Loads `.env`, finds and validates the config, resolves the table and the cloud. */
+export async function prepareRun(args: RunArgs): Promise<PreparedRun> {
+  loadDotEnv(process.cwd());
+  const loaded = await loadConfig(await locateConfig(args.config, args.table));
+  const table = findTable(loaded, args.table);
+  return { loaded, table, destination: selectCloud(loaded.config.destination, args.cloud, loaded.path) };
+}
+
+/** `--cloud` picks the destination block; it must be configured. */
+function selectCloud(destination: DestinationConfig, cloud: Cloud | undefined, path: string): DestinationConfig {
+  if (!cloud || cloud === destination.cloud) return destination;
+  if (!destination[cloud]) {
+    throw new TerminalError(`--cloud ${cloud}: ${path} has no destination.${cloud} block (it is configured for ${destination.cloud}) — add the block or drop --cloud`);
+  }
+  return { ...destination, cloud };
+}
+
+/** The extractor's run: connect, extract, close. */
+export async function runExtractor(prepared: PreparedRun, args: RunArgs, log: Logger, signal?: AbortSignal): Promise<Manifest> {
+  const runId = args.runId ? normalizeRunId(args.runId) : newRunId();
+  const chunk = args.chunk ? parseChunk(args.chunk) : undefined;
+  const { store, prefix } = openStaging(prepared.destination);
+  const source = await openSource(prepared.loaded.config.source, log);
+  try {
+    return await extract({
+      config: prepared.loaded.config, configPath: prepared.loaded.path, table: prepared.table,
+      source, store, prefix, schemasDir: schemasDir(args.schemas), runId, chunk, log, signal,
+    });
+  } finally {
+    await source.close();
+  }
+}
+
+/** The loader's run: open the warehouse, load, close. */
+export async function runLoader(prepared: PreparedRun, args: RunArgs, log: Logger): Promise<LoadSummary | null> {
+  const { store, prefix } = openStaging(prepared.destination);
+  const warehouse = await openWarehouse(prepared.destination, log);
+  try {
+    return await load({
+      config: prepared.loaded.config, configPath: prepared.loaded.path, table: prepared.table,
+      store, prefix, warehouse, schemasDir: schemasDir(args.schemas),
+      runId: args.runId ? normalizeRunId(args.runId) : undefined, log,
+    });
+  } finally {
+    await warehouse.close();
+  }
+}

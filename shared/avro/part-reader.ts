@@ -1,0 +1,82 @@
+import { pipeline, type Readable } from 'node:stream';
+import avro from 'avsc';
+import type { Schema } from 'avsc';
+import type { AvroValue } from '../model/column.js';
+import { decoderCodecs } from './codecs.js';
+import { avroTypeFor } from './long-type.js';
+
+/**
+ * Reads AVRO object container files — DataPipe's parts or any other — with the same BigInt-safe
+ * long and codecs the writer uses. Values come back as their underlying AVRO values, exactly as
+ * rows carried them (`AvroValue`): decimal as Buffer, date as int days, datetime and timestamp as
+ * number|bigint microseconds. Used by tests, the loader's checks and `datapipe` diagnostics.
+ */
+
+export interface AvroHeader {
+  /** The writer schema as the header holds it (for DataPipe files, the full `.avsc` JSON). */
+  schema: unknown;
+  codec: string;
+}
+
+/** avsc's header record, as its BlockDecoder emits it with `metadata`. */
+interface DecodedHeader {
+  meta: Record<string, Buffer>;
+}
+
+function decoderFor(noDecode: boolean): InstanceType<typeof avro.streams.BlockDecoder> {
+  return new avro.streams.BlockDecoder({
+    codecs: decoderCodecs(),
+    noDecode,
+    parseHook: (schema: Schema) => avroTypeFor(schema),
+  });
+}
+
+/** Every record of the file, in order. The stream is consumed and closed. */
+export async function* readAvroRecords(stream: Readable): AsyncIterable<Record<string, AvroValue>> {
+  const decoder = decoderFor(false);
+  // On any error pipeline() destroys both, and the error surfaces in the loop below.
+  pipeline(stream, decoder, () => undefined);
+  try {
+    for await (const record of decoder) {
+      yield { ...(record as Record<string, AvroValue>) };
+    }
+  } catch (error) {
+    throw withCause(error);
+  }
+}
+
+/** avsc reports codec failures as `snappy codec decompression error` with the reason in `cause`. */
+function withCause(error: unknown): unknown {
+  if (error instanceof Error && error.cause instanceof Error) {
+    return new Error(`${error.message}: ${error.cause.message}`, { cause: error.cause });
+  }
+  return error;
+}
+
+/** The header's schema and codec; reads only as far as the header, then closes the stream. */
+export function readAvroHeader(stream: Readable): Promise<AvroHeader> {
+  const decoder = decoderFor(true);
+  return new Promise<AvroHeader>((resolve, reject) => {
+    const fail = (error: unknown): void => {
+      reject(error instanceof Error ? error : new Error(String(error)));
+      stream.destroy();
+      decoder.destroy();
+    };
+    decoder.once('metadata', (_type: unknown, codec: string, header: DecodedHeader) => {
+      try {
+        const schema = header.meta['avro.schema'];
+        if (schema === undefined) throw new Error('the AVRO header has no avro.schema');
+        resolve({ schema: JSON.parse(schema.toString('utf8')) as unknown, codec });
+      } catch (error) {
+        fail(error);
+        return;
+      }
+      stream.destroy();
+      decoder.destroy();
+    });
+    decoder.once('error', fail);
+    stream.once('error', fail);
+    decoder.once('finish', () => fail(new Error('not an AVRO file: the data ended before the header was complete')));
+    stream.pipe(decoder);
+  });
+}

@@ -1,0 +1,169 @@
+/**
+ * `destination:` — where AVRO parts are staged and which warehouse they are merged into
+ * (architecture.md, the `--cloud` table). `cloud` picks the block that applies; the other blocks
+ * may stay in the file (switching clouds is then one word) and are checked but not used.
+ */
+import { z } from 'zod';
+import { requiredText } from './schema-primitives.js';
+
+/** The clouds DataPipe targets; `local` is a folder plus a DuckDB file. */
+export const CLOUDS = ['local', 'gcp', 'aws', 'azure'] as const;
+/** A `--cloud` / `destination.cloud` value. */
+export type Cloud = (typeof CLOUDS)[number];
+
+/** Defaults of the `local` block, relative to the config file's folder. */
+export const LOCAL_DEFAULTS = { path: '.datapipe/staging', warehouse: '.datapipe/warehouse.duckdb' } as const;
+
+/** A bucket or container name, without a URL scheme (a common copy-paste slip). */
+function bucketName(scheme: string, description: string) {
+  return requiredText(description).refine((name) => !name.includes('://'), {
+    error: `must be the bare name — remove the ${scheme}:// part`,
+  });
+}
+
+/** The staging prefix inside the bucket; surrounding slashes are dropped (`raw/` and `/raw` mean `raw`). */
+const prefix = z
+  .string()
+  .transform((text) => text.replace(/^\/+|\/+$/g, ''))
+  .describe('Folder inside the bucket under which <project.name>/<table>/ is written; none when absent')
+  .optional();
+
+const local = z
+  .object({
+    path: requiredText(`Staging folder, relative to config.yaml's folder (default ${LOCAL_DEFAULTS.path})`).default(LOCAL_DEFAULTS.path),
+    warehouse: requiredText(`DuckDB database file, relative to config.yaml's folder (default ${LOCAL_DEFAULTS.warehouse})`).default(LOCAL_DEFAULTS.warehouse),
+  })
+  .strict()
+  .describe('Local staging folder and DuckDB warehouse (demos, development, tests)');
+
+const gcp = z
+  .object({
+    project_id: requiredText('Google Cloud project of the BigQuery dataset'),
+    dataset: z.string().regex(/^[A-Za-z0-9_]{1,1024}$/, { error: 'is not a BigQuery dataset name — use letters, digits and _' })
+      .describe('BigQuery dataset receiving the tables'),
+    bucket: bucketName('gs', 'GCS staging bucket name (without gs://)'),
+    prefix,
+    location: requiredText('BigQuery location of the dataset, e.g. US or us-central1 (the bucket must be in it)'),
+  })
+  .strict()
+  .describe('Google Cloud: GCS staging, BigQuery warehouse');
+
+const redshift = z
+  .object({
+    workgroup_name: requiredText('Redshift Serverless workgroup (or cluster_identifier for a provisioned cluster)').optional(),
+    cluster_identifier: requiredText('Provisioned cluster identifier (or workgroup_name for Serverless)').optional(),
+    database: requiredText('Database name'),
+    schema: requiredText('Schema receiving the tables'),
+    secret_arn: z.string().regex(/^arn:/, { error: 'is not an ARN — write the Secrets Manager secret ARN (arn:aws:secretsmanager:…)' })
+      .describe('Secrets Manager secret with the database credentials').optional(),
+    db_user: requiredText('Database user for temporary credentials (provisioned clusters only)').optional(),
+    iam_role: z.string().regex(/^(default|arn:.+)$/, { error: 'is not an IAM role — write the role ARN COPY uses (arn:aws:iam::<account>:role/<name>) or default' })
+      .describe('IAM role ARN that COPY uses to read the bucket, or default'),
+  })
+  .strict()
+  .superRefine((r, ctx) => {
+    if ((r.workgroup_name === undefined) === (r.cluster_identifier === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: r.workgroup_name === undefined ? [] : ['cluster_identifier'],
+        message: 'needs exactly one of workgroup_name (Serverless) and cluster_identifier (provisioned) — keep one',
+      });
+    }
+    if (r.secret_arn !== undefined && r.db_user !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['db_user'], message: 'cannot be combined with secret_arn — keep one way to authenticate' });
+    }
+    if (r.db_user !== undefined && r.workgroup_name !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['db_user'], message: 'applies to provisioned clusters only — remove it, or use secret_arn (Serverless maps the IAM identity to a user)' });
+    }
+  })
+  .describe('Redshift Data API target');
+
+const aws = z
+  .object({
+    region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, { error: 'is not an AWS region — write e.g. us-east-1' }).describe('AWS region of the bucket and Redshift'),
+    bucket: bucketName('s3', 'S3 staging bucket name (without s3://)'),
+    prefix,
+    redshift,
+  })
+  .strict()
+  .describe('AWS: S3 staging, Redshift warehouse');
+
+const databricks = z
+  .object({
+    host: requiredText('Workspace host name, e.g. adb-1234567890123456.7.azuredatabricks.net (no https://)')
+      .refine((host) => !host.includes('://'), { error: 'must be the bare host name — remove the https:// part' }),
+    http_path: z.string().regex(/^\//, { error: 'is not an HTTP path — copy it from the SQL warehouse\'s connection details (/sql/1.0/warehouses/<id>)' })
+      .describe('SQL warehouse HTTP path, /sql/1.0/warehouses/<id>'),
+    token: requiredText('Access token — always "${DATABRICKS_TOKEN}", never the literal value'),
+    catalog: requiredText('Unity Catalog catalog'),
+    schema: requiredText('Schema receiving the tables'),
+  })
+  .strict()
+  .describe('Azure Databricks SQL warehouse (COPY INTO … FILEFORMAT = AVRO, MERGE INTO)');
+
+const azure = z
+  .object({
+    account_url: z.string().regex(/^https:\/\/[^/\s]+\/?$/, { error: 'is not a storage account URL — write https://<account>.blob.core.windows.net' })
+      .describe('Storage account URL, https://<account>.blob.core.windows.net'),
+    container: bucketName('abfss', 'Blob container name'),
+    prefix,
+    databricks,
+  })
+  .strict()
+  .describe('Azure: Blob / ADLS Gen2 staging, Azure Databricks warehouse');
+
+/** `destination.local` with defaults applied (loadConfig makes both paths absolute). */
+export type LocalDestination = z.output<typeof local>;
+/** `destination.gcp`: GCS staging, BigQuery warehouse. */
+export type GcpDestination = z.output<typeof gcp>;
+/** `destination.aws`: S3 staging, Redshift through the Data API. */
+export type AwsDestination = z.output<typeof aws>;
+/** `destination.azure`: Blob staging, Azure Databricks. */
+export type AzureDestination = z.output<typeof azure>;
+
+/**
+ * The validated destination. The block `cloud` names is always present (`local` gets its defaults);
+ * other configured blocks are kept, so `--cloud` can pick one of them at run time.
+ */
+export interface DestinationConfig {
+  cloud: Cloud;
+  local?: LocalDestination;
+  gcp?: GcpDestination;
+  aws?: AwsDestination;
+  azure?: AzureDestination;
+}
+
+const CLOUD_BLOCK_HINT: Record<Exclude<Cloud, 'local'>, string> = {
+  gcp: 'project_id, dataset, bucket and location',
+  aws: 'region, bucket and redshift',
+  azure: 'account_url, container and databricks',
+};
+
+/** `destination:` — the chosen cloud must have its block; yields a DestinationConfig. */
+export const destinationSchema = z
+  .object({
+    cloud: z.enum(CLOUDS).describe('Which cloud to stage and load into; its block below is required (local has defaults)'),
+    local: local.optional(),
+    gcp: gcp.optional(),
+    aws: aws.optional(),
+    azure: azure.optional(),
+  })
+  .strict()
+  .superRefine((d, ctx) => {
+    if (d.cloud !== 'local' && d[d.cloud] === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [d.cloud],
+        message: `missing (cloud is ${d.cloud}) — add the ${d.cloud}: block under destination with ${CLOUD_BLOCK_HINT[d.cloud]}`,
+      });
+    }
+  })
+  .transform((d): DestinationConfig => {
+    const destination: DestinationConfig = { cloud: d.cloud };
+    if (d.local !== undefined || d.cloud === 'local') destination.local = d.local ?? { ...LOCAL_DEFAULTS };
+    if (d.gcp !== undefined) destination.gcp = d.gcp;
+    if (d.aws !== undefined) destination.aws = d.aws;
+    if (d.azure !== undefined) destination.azure = d.azure;
+    return destination;
+  })
+  .describe('Where parts are staged and which warehouse they are loaded into');

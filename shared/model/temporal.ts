@@ -1,0 +1,247 @@
+import { ValueError } from './value-error.js';
+
+/**
+ * Exact conversions between canonical date/time text and the AVRO numbers rows carry
+ * (types.md: date = int days, datetime / timestamp = long microseconds since 1970-01-01).
+ *
+ * No JS Date on the value path: it keeps milliseconds only and follows the process zone
+ * (research/oracle-avro.md §1). Days come from Howard Hinnant's days-from-civil algorithm on the
+ * proleptic Gregorian calendar — the calendar of AVRO's `date` and of every target warehouse —
+ * so a label such as `0001-01-01` is preserved as written. Microsecond counts beyond ±2^53
+ * (before 1685 or after 2255) are bigints.
+ */
+
+export interface FractionOptions {
+  /** Drop fraction digits past the sixth (nanoseconds) instead of rejecting them when non-zero. */
+  truncate?: boolean;
+}
+
+const MICROS_PER_SECOND = 1_000_000;
+const MICROS_PER_DAY = 86_400_000_000;
+const MICROS_PER_DAY_N = 86_400_000_000n;
+/** Beyond this many days from the epoch, `days * MICROS_PER_DAY` is no longer exact as a number. */
+const SAFE_DAYS = Math.floor(Number.MAX_SAFE_INTEGER / MICROS_PER_DAY);
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+/** Days from 1970-01-01 of 0001-01-01 and of 9999-12-31, the range every warehouse holds. */
+export const MIN_DAYS = -719_162;
+export const MAX_DAYS = 2_932_896;
+const MIN_MICROS = BigInt(MIN_DAYS) * MICROS_PER_DAY_N;
+const MAX_MICROS = (BigInt(MAX_DAYS) + 1n) * MICROS_PER_DAY_N - 1n;
+
+/** `2024-01-31` → days since 1970-01-01. */
+export function dateTextToDays(text: string): number {
+  if (text.length !== 10 || text.charCodeAt(4) !== DASH || text.charCodeAt(7) !== DASH) {
+    throw new ValueError(`not a date (YYYY-MM-DD): ${quote(text)}`);
+  }
+  return civilDays(text, 'date');
+}
+
+/** Days since 1970-01-01 → `2024-01-31`. */
+export function daysToDateText(days: number): string {
+  if (!Number.isInteger(days) || days < MIN_DAYS || days > MAX_DAYS) {
+    throw new ValueError(`date ${String(days)} (days since 1970-01-01) is outside 0001-01-01..9999-12-31`);
+  }
+  return civilText(days);
+}
+
+/**
+ * `YYYY-MM-DD[T| ]HH:MM:SS[.f{1,9}]` (no zone) → microseconds since 1970-01-01T00:00:00.
+ * A number when it is a safe integer, else a bigint.
+ */
+export function datetimeTextToMicros(text: string, options: FractionOptions = {}): number | bigint {
+  const { micros, end } = parseDatetime(text, options, 'datetime');
+  if (end !== text.length) {
+    throw new ValueError(`not a datetime (YYYY-MM-DDTHH:MM:SS[.ffffff], no zone): ${quote(text)}`);
+  }
+  return micros;
+}
+
+/** Microseconds since 1970-01-01T00:00:00 → `YYYY-MM-DDTHH:MM:SS.ffffff` (always 6 digits). */
+export function microsToDatetimeText(micros: number | bigint): string {
+  return formatMicros(micros, 'datetime');
+}
+
+/**
+ * `YYYY-MM-DD[T| ]HH:MM:SS[.f{1,9}]` followed by `Z` or a UTC offset (`+05:30`, `-0800`, `+00`)
+ * → microseconds since the epoch in UTC; the offset is applied exactly.
+ */
+export function timestampTextToMicros(text: string, options: FractionOptions = {}): number | bigint {
+  const { micros, end } = parseDatetime(text, options, 'timestamp');
+  const offset = offsetMicros(text, end);
+  if (offset === 0) return micros;
+  // Rare (sources read instants as UTC); exact in BigInt, and the shift may cross the range edges.
+  const utc = BigInt(micros) - BigInt(offset);
+  if (utc < MIN_MICROS || utc > MAX_MICROS) {
+    throw new ValueError(`timestamp ${quote(text)} is outside 0001-01-01..9999-12-31 in UTC`);
+  }
+  return safeOrBig(utc);
+}
+
+/** Microseconds since the epoch (UTC) → `YYYY-MM-DDTHH:MM:SS.ffffffZ`. */
+export function microsToTimestampText(micros: number | bigint): string {
+  return `${formatMicros(micros, 'timestamp')}Z`;
+}
+
+const DASH = 0x2d;
+const COLON = 0x3a;
+const DOT = 0x2e;
+const ZERO = 0x30;
+
+/** The decimal value of `count` digits at `start`, or -1 when any of them is not a digit. */
+function digitsAt(text: string, start: number, count: number): number {
+  let value = 0;
+  for (let i = start; i < start + count; i++) {
+    const digit = text.charCodeAt(i) - ZERO;
+    if (digit < 0 || digit > 9) return -1;
+    value = value * 10 + digit;
+  }
+  return value;
+}
+
+/** Days since the epoch of the `YYYY-MM-DD` at the start of `text` (separators already checked). */
+function civilDays(text: string, what: string): number {
+  const year = digitsAt(text, 0, 4);
+  const month = digitsAt(text, 5, 2);
+  const day = digitsAt(text, 8, 2);
+  if (year < 1 || month < 1 || month > 12 || day < 1) {
+    throw new ValueError(year === 0 ? `${what} ${quote(text)} is before 0001-01-01` : `not a ${what}: ${quote(text)}`);
+  }
+  if (day > daysInMonth(year, month)) {
+    throw new ValueError(`not a ${what}: ${quote(text)} (${text.slice(0, 7)} has ${daysInMonth(year, month)} days)`);
+  }
+  return daysFromCivil(year, month, day);
+}
+
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+}
+
+/** Hinnant's days_from_civil: eras of 400 years (146097 days), years starting in March. */
+function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yearOfEra = y - era * 400;
+  const dayOfYear = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1;
+  const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
+  return era * 146_097 + dayOfEra - 719_468;
+}
+
+/** Hinnant's civil_from_days, formatted as `YYYY-MM-DD`. */
+function civilText(days: number): string {
+  const z = days + 719_468;
+  const era = Math.floor(z / 146_097);
+  const dayOfEra = z - era * 146_097;
+  const yearOfEra = Math.floor((dayOfEra - Math.floor(dayOfEra / 1460) + Math.floor(dayOfEra / 36_524) - Math.floor(dayOfEra / 146_096)) / 365);
+  const dayOfYear = dayOfEra - (365 * yearOfEra + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100));
+  const mp = Math.floor((5 * dayOfYear + 2) / 153);
+  const day = dayOfYear - Math.floor((153 * mp + 2) / 5) + 1;
+  const month = mp < 10 ? mp + 3 : mp - 9;
+  const year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0);
+  return `${pad(year, 4)}-${pad(month, 2)}-${pad(day, 2)}`;
+}
+
+/** Parses date, time and fraction; `end` is where a zone (or nothing) must follow. */
+function parseDatetime(text: string, options: FractionOptions, what: 'datetime' | 'timestamp'): { micros: number | bigint; end: number } {
+  const sep = text.charCodeAt(10);
+  if (text.length < 19 || text.charCodeAt(4) !== DASH || text.charCodeAt(7) !== DASH || (sep !== 0x54 && sep !== 0x20)
+    || text.charCodeAt(13) !== COLON || text.charCodeAt(16) !== COLON) {
+    throw new ValueError(`not a ${what} (YYYY-MM-DDTHH:MM:SS[.ffffff]${what === 'timestamp' ? 'Z' : ''}): ${quote(text)}`);
+  }
+  const days = civilDays(text, what);
+  const hour = digitsAt(text, 11, 2);
+  const minute = digitsAt(text, 14, 2);
+  const second = digitsAt(text, 17, 2);
+  if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) {
+    throw new ValueError(`not a ${what}: ${quote(text)} (time of day out of range)`);
+  }
+  let end = 19;
+  let fraction = 0;
+  if (text.charCodeAt(19) === DOT) {
+    let count = 0;
+    while (count < 9 && isDigit(text.charCodeAt(20 + count))) count++;
+    if (count === 0 || isDigit(text.charCodeAt(20 + count))) {
+      throw new ValueError(`not a ${what}: ${quote(text)} (the fraction must have 1 to 9 digits)`);
+    }
+    const kept = Math.min(count, 6);
+    fraction = digitsAt(text, 20, kept) * 10 ** (6 - kept);
+    if (count > 6 && !options.truncate && digitsAt(text, 26, count - 6) !== 0) {
+      throw new ValueError(`${what} ${quote(text)} has sub-microsecond digits; AVRO keeps microseconds (truncating would change the value)`);
+    }
+    end = 20 + count;
+  }
+  const ofDay = (hour * 3600 + minute * 60 + second) * MICROS_PER_SECOND + fraction;
+  return { micros: combine(days, ofDay), end };
+}
+
+function isDigit(code: number): boolean {
+  return code >= ZERO && code <= ZERO + 9;
+}
+
+/** days × micros-per-day + micros of the day, as a number when that is exact and safe. */
+function combine(days: number, ofDay: number): number | bigint {
+  if (days >= -SAFE_DAYS && days <= SAFE_DAYS) {
+    const micros = days * MICROS_PER_DAY + ofDay;
+    if (Number.isSafeInteger(micros)) return micros;
+  }
+  return safeOrBig(BigInt(days) * MICROS_PER_DAY_N + BigInt(ofDay));
+}
+
+/** The row convention: a number when the value is a safe integer, else a bigint. */
+function safeOrBig(value: bigint): number | bigint {
+  return value >= -MAX_SAFE && value <= MAX_SAFE ? Number(value) : value;
+}
+
+/** The zone suffix starting at `start`, in microseconds east of UTC. */
+function offsetMicros(text: string, start: number): number {
+  const rest = text.slice(start);
+  if (rest === 'Z' || rest === 'z') return 0;
+  const match = /^([+-])(\d{2})(?::?(\d{2})(?::(\d{2}))?)?$/.exec(rest);
+  if (!match) {
+    throw new ValueError(rest === ''
+      ? `timestamp ${quote(text)} has no UTC offset (add Z or ±HH:MM)`
+      : `not a timestamp: ${quote(text)} (bad UTC offset ${quote(rest)})`);
+  }
+  const hours = Number(match[2]);
+  const minutes = Number(match[3] ?? 0);
+  const seconds = Number(match[4] ?? 0);
+  if (hours > 18 || minutes > 59 || seconds > 59) {
+    throw new ValueError(`not a timestamp: ${quote(text)} (bad UTC offset ${quote(rest)})`);
+  }
+  const micros = (hours * 3600 + minutes * 60 + seconds) * MICROS_PER_SECOND;
+  return match[1] === '-' ? -micros : micros;
+}
+
+function formatMicros(micros: number | bigint, what: 'datetime' | 'timestamp'): string {
+  let days: number;
+  let ofDay: number;
+  if (typeof micros === 'number') {
+    if (!Number.isSafeInteger(micros)) {
+      throw new ValueError(`${what} ${String(micros)} µs is not a safe integer (pass a bigint)`);
+    }
+    days = Math.floor(micros / MICROS_PER_DAY);
+    ofDay = micros - days * MICROS_PER_DAY;
+  } else {
+    let whole = micros / MICROS_PER_DAY_N;
+    if (micros % MICROS_PER_DAY_N < 0n) whole -= 1n;
+    days = Number(whole);
+    ofDay = Number(micros - whole * MICROS_PER_DAY_N);
+  }
+  if (days < MIN_DAYS || days > MAX_DAYS) {
+    throw new ValueError(`${what} ${String(micros)} µs since 1970-01-01 is outside 0001-01-01..9999-12-31`);
+  }
+  const seconds = Math.floor(ofDay / MICROS_PER_SECOND);
+  const fraction = ofDay - seconds * MICROS_PER_SECOND;
+  const hour = Math.floor(seconds / 3600);
+  const minute = Math.floor((seconds % 3600) / 60);
+  return `${civilText(days)}T${pad(hour, 2)}:${pad(minute, 2)}:${pad(seconds % 60, 2)}.${pad(fraction, 6)}`;
+}
+
+function pad(value: number, width: number): string {
+  return String(value).padStart(width, '0');
+}
+
+function quote(text: string): string {
+  return JSON.stringify(text.length > 60 ? `${text.slice(0, 60)}…` : text);
+}

@@ -1,0 +1,72 @@
+import { z } from 'zod';
+import { ContractError } from '../errors.js';
+
+/**
+ * A run's window, claimed once per run (`run=<R>/_window.json`, a create-if-absent write) so that
+ * every chunk of the run, and every retry of it, reads the same bounds from the same base state.
+ */
+export const windowSchema = z.object({
+  runId: z.string(),
+  column: z.string().nullable(),
+  low: z.string().nullable(),
+  high: z.string().nullable(),
+  includeNulls: z.boolean(),
+  /** The committed state this run continues from; null for an initial load. */
+  baseState: z.object({ runId: z.string(), watermark: z.string().nullable() }).nullable(),
+  createdAt: z.string(),
+});
+export type RunWindow = z.infer<typeof windowSchema>;
+
+/**
+ * The extractor's last word on a run (architecture.md, run protocol step 5). Written after every
+ * part is uploaded; no manifest means no run, so the loader never reads a crashed extraction.
+ */
+export const manifestSchema = z.object({
+  version: z.literal(1),
+  table: z.string(),
+  target: z.string(),
+  runId: z.string(),
+  mode: z.enum(['incremental', 'full']),
+  chunk: z.object({ index: z.number().int(), count: z.number().int().positive() }),
+  schemaFingerprint: z.string(),
+  files: z.array(z.object({ key: z.string(), rows: z.number().int(), bytes: z.number().int(), sha256: z.string() })),
+  rows: z.number().int(),
+  window: windowSchema.omit({ runId: true, createdAt: true }).extend({ maxSeen: z.string().nullable() }),
+  source: z.object({ type: z.string(), clock: z.string().nullable() }),
+  startedAt: z.string(),
+  finishedAt: z.string(),
+  timings: z.object({ totalMs: z.number(), rowsPerSecond: z.number() }),
+});
+export type Manifest = z.infer<typeof manifestSchema>;
+
+/** The committed progress of one table (`_state.json`), advanced only after the merge commits. */
+export const stateSchema = z.object({
+  version: z.literal(1),
+  table: z.string(),
+  watermark: z.string().nullable(),
+  runId: z.string(),
+  rows: z.number().int(),
+  committedAt: z.string(),
+});
+export type TableState = z.infer<typeof stateSchema>;
+
+/** Parses one of the pipeline's own JSON objects; a damaged one is a broken contract (exit 3). */
+export function parseStored<T>(schema: z.ZodType<T>, body: Buffer | string, key: string): T {
+  let json: unknown;
+  try {
+    json = JSON.parse(body.toString());
+  } catch {
+    throw new ContractError(`${key} is not valid JSON — it was damaged or written by something else; remove it and re-run the extractor`);
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ContractError(`${key} is not a DataPipe file (${issue?.path.join('.') || 'root'}: ${issue?.message}) — remove it and re-run the extractor`);
+  }
+  return parsed.data;
+}
+
+/** Stable JSON for objects the pipeline writes (2-space indent, trailing newline). */
+export function storedJson(value: unknown): string {
+  return `${JSON.stringify(value, null, 2)}\n`;
+}

@@ -1,0 +1,50 @@
+/**
+ * Where a table's objects live in the staging bucket (architecture.md, "Staging prefix"):
+ *
+ * ```
+ * <prefix>/<project>/<table>/_state.json
+ * <prefix>/<project>/<table>/run=<R>/_window.json
+ * <prefix>/<project>/<table>/run=<R>/part-<chunk>-<seq>.avro
+ * <prefix>/<project>/<table>/run=<R>/_manifest[-<chunk>].json
+ * ```
+ */
+export class StagingLayout {
+  readonly base: string;
+
+  constructor(prefix: string | undefined, project: string, table: string) {
+    const parts = [prefix?.replace(/^\/+|\/+$/g, ''), project, table.toLowerCase()].filter((p) => p);
+    this.base = parts.join('/');
+  }
+
+  get stateKey(): string {
+    return `${this.base}/_state.json`;
+  }
+
+  runPrefix(runId: string): string {
+    return `${this.base}/run=${runId}/`;
+  }
+
+  windowKey(runId: string): string {
+    return `${this.runPrefix(runId)}_window.json`;
+  }
+
+  /** One manifest per chunk; a run read in one piece has the plain `_manifest.json`. */
+  manifestKey(runId: string, chunk: { index: number; count: number } | undefined): string {
+    const suffix = chunk && chunk.count > 1 ? `-${pad(chunk.index, 4)}` : '';
+    return `${this.runPrefix(runId)}_manifest${suffix}.json`;
+  }
+
+  partKey(runId: string, chunkIndex: number, seq: number): string {
+    return `${this.runPrefix(runId)}part-${pad(chunkIndex, 4)}-${pad(seq, 6)}.avro`;
+  }
+
+  /** Extracts the run id from any key under a run folder. */
+  runIdOf(key: string): string | null {
+    const match = /\/run=([^/]+)\//.exec(key.slice(this.base.length));
+    return match?.[1] ?? null;
+  }
+}
+
+function pad(value: number, width: number): string {
+  return String(value).padStart(width, '0');
+}

@@ -1,0 +1,44 @@
+/**
+ * The slice of `pg` this source calls, declared structurally (as Kysely's `PostgresPool` is) so the
+ * pipeline never imports the driver and tests can hand in any pool: a `pg.Pool`, or one limited to
+ * a single connection for PGlite served over the wire protocol.
+ */
+import type { Readable } from 'node:stream';
+
+/** A query result: only the rows are used. */
+export interface PostgresResult<R> {
+  rows: R[];
+}
+
+/** Something a client can run itself (a pg-copy-streams COPY, a pg-cursor): `query()` returns it. */
+export interface PostgresSubmittable {
+  submit(connection: never): void;
+}
+
+/** One connection checked out of the pool. */
+export interface PostgresPoolClient {
+  /** Runs SQL with bound values (`$1`, `$2`, …). */
+  query<R = Record<string, unknown>>(text: string, values?: unknown[]): Promise<PostgresResult<R>>;
+  /** Runs a COPY stream or a cursor on this connection and returns it. */
+  query<T extends PostgresSubmittable>(submittable: T): T;
+  /**
+   * Returns the connection to the pool; `true` (or an error) closes it instead, which is how an
+   * abandoned COPY or a broken session is ended.
+   */
+  release(destroy?: boolean | Error): void;
+}
+
+/** The pool the source is built on. */
+export interface PostgresPool {
+  connect(): Promise<PostgresPoolClient>;
+  end(): Promise<void>;
+}
+
+/** The readable a COPY … TO STDOUT query yields (pg-copy-streams `to()`). */
+export type PostgresCopyStream = Readable & PostgresSubmittable;
+
+/** A server-side cursor (pg-cursor): rows are fetched `read(n)` at a time. */
+export interface PostgresCursor<R> extends PostgresSubmittable {
+  read(rows: number): Promise<R[]>;
+  close(): Promise<void>;
+}

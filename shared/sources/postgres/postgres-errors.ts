@@ -1,0 +1,65 @@
+/**
+ * Classifies what `pg` throws (style.md §7): a server error carries a SQLSTATE `code`
+ * (https://www.postgresql.org/docs/current/errcodes-appendix.html), a socket error a Node `code`
+ * (ECONNREFUSED, …), and pg's own connection failures only a message. Messages name
+ * `host:port/database` and the user, never the password.
+ */
+import { DataPipeError, TerminalError, TransientError } from '../../errors.js';
+
+/** Where the error happened, for the one line the user reads. */
+export interface PostgresErrorContext {
+  /** `host:port/database`. */
+  target: string;
+  user?: string;
+  database?: string;
+  host?: string;
+}
+
+/** SQLSTATE classes a retry can fix: connection (08), resources (53), operator intervention (57), system (58), rollback (40). */
+const TRANSIENT_CLASSES = new Set(['08', '53', '57', '58', '40', 'XX']);
+
+/** Socket errors a retry can fix. */
+const TRANSIENT_SOCKET = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ECONNABORTED']);
+
+/** pg's messages for a connection that timed out or dropped (no code attached). */
+const TRANSIENT_MESSAGE = /connection terminated|connection timeout|timeout expired|terminating connection|Connection ended unexpectedly|Client has encountered a connection error/i;
+
+/** A DataPipe error for anything the driver threw; our own errors pass through unchanged. */
+export function classifyPostgresError(error: unknown, context: PostgresErrorContext): DataPipeError {
+  if (error instanceof DataPipeError) return error;
+  const { target } = context;
+  const message = error instanceof Error ? error.message.split('\n')[0] ?? '' : String(error);
+  const code = typeof error === 'object' && error !== null && 'code' in error ? String((error as { code: unknown }).code) : '';
+  const options = { cause: error };
+  const as = context.user ? ` as ${context.user}` : '';
+
+  switch (code) {
+    case '28P01':
+      return new TerminalError(`cannot log in to PostgreSQL at ${target}${as}: password authentication failed — check source.connection.user and source.connection.password`, options);
+    case '28000':
+      return new TerminalError(`PostgreSQL at ${target} refused the login${as}: ${message} — check source.connection.user, or the server's pg_hba.conf`, options);
+    case '3D000':
+      return new TerminalError(`database ${context.database ?? '?'} does not exist on ${context.host ?? target} — check source.connection.database`, options);
+    case '42501':
+      return new TerminalError(`PostgreSQL at ${target}: ${message}${context.user ? ` (user ${context.user})` : ''} — grant the user USAGE on the schema and SELECT on the table`, options);
+    case 'ENOTFOUND':
+      return new TerminalError(`cannot connect to PostgreSQL at ${target}: host not found — check source.connection.host`, options);
+  }
+  if (TRANSIENT_SOCKET.has(code)) {
+    return new TransientError(`cannot reach PostgreSQL at ${target}: ${code === 'ECONNREFUSED' ? 'connection refused' : message} — is the server up and reachable? (retrying may help)`, options);
+  }
+  if (/does not support SSL|SSL/i.test(message) && code === '') {
+    return new TerminalError(`PostgreSQL at ${target}: ${message} — check source.connection.ssl`, options);
+  }
+  if (/client password must be a string|password authentication/i.test(message)) {
+    return new TerminalError(`cannot log in to PostgreSQL at ${target}${as}: the server asks for a password — set source.connection.password`, options);
+  }
+  if (/^[0-9A-Z]{5}$/.test(code)) {
+    const kind = TRANSIENT_CLASSES.has(code.slice(0, 2)) ? TransientError : TerminalError;
+    return new kind(`PostgreSQL at ${target}: ${message} (SQLSTATE ${code})`, options);
+  }
+  if (TRANSIENT_MESSAGE.test(message)) {
+    return new TransientError(`lost the connection to PostgreSQL at ${target}: ${message} (retrying may help)`, options);
+  }
+  return new TransientError(`PostgreSQL at ${target}: ${message}`, options);
+}

@@ -1,0 +1,43 @@
+/**
+ * One read: a connection, a REPEATABLE READ READ ONLY transaction (one snapshot for the whole
+ * table), the window bounds bound into transaction-local settings, then the rows by COPY or
+ * cursor. The connection is returned to the pool only after a clean COMMIT; a read that failed or
+ * was abandoned closes it, since it may still be inside a COPY.
+ */
+import { TerminalError } from '../../errors.js';
+import type { Row } from '../../model/column.js';
+import type { ReadPlan } from '../source.js';
+import type { PostgresPool, PostgresPoolClient } from './postgres-client.js';
+import { copyBatches } from './postgres-copy-read.js';
+import { cursorBatches } from './postgres-cursor-read.js';
+import { classifyPostgresError, type PostgresErrorContext } from './postgres-errors.js';
+import { BEGIN_READ, readSettings } from './postgres-sql.js';
+
+/** `copy` (binary COPY, the default) or `cursor` (text rows through pg-cursor). */
+export type ReadPath = 'copy' | 'cursor';
+
+/** Streams a plan's rows in batches; see the module comment for the transaction and cleanup. */
+export async function* readRows(pool: PostgresPool, plan: ReadPlan, path: ReadPath, context: PostgresErrorContext): AsyncGenerator<Row[]> {
+  if (!Number.isInteger(plan.batchSize) || plan.batchSize < 1) {
+    throw new TerminalError(`batch size ${plan.batchSize} must be a whole number of rows, at least 1`);
+  }
+  let client: PostgresPoolClient;
+  try {
+    client = await pool.connect();
+  } catch (error) {
+    throw classifyPostgresError(error, context);
+  }
+  let reusable = false;
+  try {
+    await client.query(BEGIN_READ);
+    const settings = readSettings(plan.window);
+    await client.query(settings.sql, settings.values);
+    yield* (path === 'copy' ? copyBatches(client, plan) : cursorBatches(client, plan));
+    await client.query('COMMIT');
+    reusable = true;
+  } catch (error) {
+    throw classifyPostgresError(error, context);
+  } finally {
+    client.release(reusable ? undefined : true);
+  }
+}

@@ -1,0 +1,37 @@
+import { ContractError, DataPipeError, TerminalError, TransientError } from '../../errors.js';
+
+/*
+ * DuckDB prefixes every error with its class ("IO Error: …", "Constraint Error: …"; the list is
+ * DuckDB's ExceptionType). The class decides whether a retry can help; IO, Out of Memory,
+ * Interrupt, Transaction (a write conflict) and anything unlisted are worth retrying.
+ */
+/** The data broke its contract: a value that does not convert or fit, a NULL where none may be. */
+const CONTRACT = new Set(['Constraint', 'Conversion', 'Invalid Input', 'Out of Range', 'Mismatch Type']);
+/** Our SQL or the catalog disagree with the request; retrying the same thing fails the same way. */
+const TERMINAL = new Set(['Catalog', 'Binder', 'Parser', 'Syntax', 'Permission', 'Not implemented', 'Dependency']);
+
+const ERROR_CLASS = /^([A-Za-z ]+?) Error: /;
+
+/**
+ * Wraps a DuckDB driver error as a DataPipe error: `context` says what was being done
+ * ("loading ventas run 42 into /data/warehouse.duckdb"), the driver's first line says why, and
+ * the original travels as `cause` for the debug log. Our own errors pass through unchanged.
+ * Unknown classes (including DuckDB's INTERNAL errors, which invalidate the open database) count
+ * as transient: a fresh process reopening the file may succeed, the safe default in errors.ts.
+ */
+export function classifyDuckDbError(error: unknown, context: string): DataPipeError {
+  if (error instanceof DataPipeError) return error;
+  const text = error instanceof Error ? error.message : String(error);
+  const firstLine = text.split('\n')[0] ?? text;
+  if (firstLine.includes('Could not set lock on file')) {
+    return new TransientError(
+      `${context}: the DuckDB file is in use by another process (${firstLine}); retry once it has finished`,
+      { cause: error },
+    );
+  }
+  const errorClass = ERROR_CLASS.exec(firstLine)?.[1] ?? '';
+  const message = `${context}: ${firstLine}`;
+  if (CONTRACT.has(errorClass)) return new ContractError(message, { cause: error });
+  if (TERMINAL.has(errorClass)) return new TerminalError(message, { cause: error });
+  return new TransientError(message, { cause: error });
+}

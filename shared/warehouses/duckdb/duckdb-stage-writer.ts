@@ -1,0 +1,104 @@
+import {
+  DuckDBDataChunk, DuckDBVector, type DuckDBAppender, type DuckDBConnection, type DuckDBType,
+} from '@duckdb/node-api';
+import type { Row, TableModel } from '../../model/column.js';
+import { ValueError } from '../../model/value-error.js';
+import { toDuckDbValue, type ToDuckDbValue } from './duckdb-values.js';
+
+/**
+ * Appends rows to a stage table (the model's columns, then the ordinal) a data chunk at a time.
+ *
+ * Why chunks: the appender's per-value calls cross into native code for every value, and its
+ * DECIMAL and TIMESTAMPTZ paths build a native value object each time (appendValue), which held
+ * a 10-column table near 50k rows/s here. Filling a chunk's vectors writes into typed arrays and
+ * crosses once per column per 2,048 rows (strings: once per value); measured ~5× faster.
+ */
+export class StageWriter {
+  private readonly names: string[];
+  private readonly converters: ToDuckDbValue[];
+  private readonly capacity = DuckDBVector.standardSize();
+  private chunk: DuckDBDataChunk;
+  private vectors: DuckDBVector[];
+  private filled = 0;
+
+  private constructor(
+    private readonly appender: DuckDBAppender,
+    private readonly types: DuckDBType[],
+    model: TableModel,
+  ) {
+    this.names = model.columns.map((c) => c.name);
+    this.converters = model.columns.map((c) => toDuckDbValue(c.type));
+    [this.chunk, this.vectors] = this.freshChunk();
+  }
+
+  /** Opens an appender on the stage table `stage` (a temp table, see duckdb-sql.ts stageRef). */
+  static async open(connection: DuckDBConnection, stage: string, model: TableModel): Promise<StageWriter> {
+    const appender = await connection.createAppender(stage, 'main', 'temp');
+    const types: DuckDBType[] = [];
+    for (let i = 0; i < appender.columnCount; i++) types.push(appender.columnType(i));
+    if (types.length !== model.columns.length + 1) {
+      appender.closeSync();
+      throw new Error(`stage ${stage} has ${types.length} columns, expected ${model.columns.length + 1}`);
+    }
+    return new StageWriter(appender, types, model);
+  }
+
+  /**
+   * Buffers one row. A field missing from the record or a value that does not fit its column
+   * throws a ValueError naming the column.
+   */
+  append(row: Row, ordinal: number): void {
+    const index = this.filled;
+    const count = this.names.length;
+    for (let c = 0; c < count; c++) {
+      const name = this.names[c] as string;
+      const value = row[name];
+      if (value === undefined) throw new ValueError(`column ${name}: the record has no such field`);
+      if (value === null) {
+        (this.vectors[c] as DuckDBVector).setItem(index, null);
+        continue;
+      }
+      try {
+        (this.vectors[c] as DuckDBVector).setItem(index, (this.converters[c] as ToDuckDbValue)(value));
+      } catch (error) {
+        const reason = error instanceof Error ? error.message : String(error);
+        throw new ValueError(`column ${name}: ${reason}`);
+      }
+    }
+    (this.vectors[count] as DuckDBVector).setItem(index, BigInt(ordinal));
+    this.filled = index + 1;
+    if (this.filled === this.capacity) this.emit();
+  }
+
+  /** Appends what is buffered and closes the appender, which commits the rows to the stage. */
+  close(): void {
+    this.emit();
+    this.appender.flushSync();
+    this.appender.closeSync();
+  }
+
+  /** Drops whatever is buffered (the load failed) and releases the appender. */
+  abandon(): void {
+    try {
+      this.appender.clear();
+      this.appender.closeSync();
+    } catch {
+      // The load has already failed with the error that matters; the stage is dropped next.
+    }
+  }
+
+  private emit(): void {
+    if (this.filled === 0) return;
+    for (const vector of this.vectors) vector.flush();
+    this.chunk.rowCount = this.filled;
+    this.appender.appendDataChunk(this.chunk);
+    [this.chunk, this.vectors] = this.freshChunk();
+  }
+
+  /** A full-size chunk: vectors must be taken while rowCount is the capacity, they are sized by it. */
+  private freshChunk(): [DuckDBDataChunk, DuckDBVector[]] {
+    const chunk = DuckDBDataChunk.create(this.types, this.capacity);
+    this.filled = 0;
+    return [chunk, this.types.map((_, i) => chunk.getColumnVector(i))];
+  }
+}

@@ -1,0 +1,84 @@
+import type { DuckDBValue } from '@duckdb/node-api';
+import { modelToAvsc } from '../../../shared/avro/avsc-schema.js';
+import { decimalTextToBytes } from '../../../shared/avro/decimal.js';
+import { PartWriter } from '../../../shared/avro/part-writer.js';
+import type { Column, Row, TableModel } from '../../../shared/model/column.js';
+import type { DuckDbWarehouse } from '../../../shared/warehouses/duckdb/duckdb-warehouse.js';
+import type { LoadMode, LoadRequest, StagedPart } from '../../../shared/warehouses/warehouse.js';
+import type { MemoryStore } from './memory-store.js';
+
+export function column(name: string, type: Column['type'], nullable = true): Column {
+  return { name, sourceName: name.toUpperCase(), sourceType: 'TEST', type, nullable };
+}
+
+/** Microseconds since the epoch of `YYYY-MM-DD HH:MM:SS[.ffffff]` read as UTC (years 0001-9999). */
+export function micros(text: string): bigint {
+  const [seconds = '', fraction = ''] = text.split('.');
+  const ms = Date.parse(`${seconds.replace(' ', 'T')}Z`);
+  if (Number.isNaN(ms)) throw new Error(`bad timestamp ${text}`);
+  return BigInt(ms) * 1000n + BigInt(fraction.padEnd(6, '0'));
+}
+
+/** Days since 1970-01-01 of `YYYY-MM-DD`. */
+export function days(text: string): number {
+  return Date.parse(`${text}T00:00:00Z`) / 86_400_000;
+}
+
+export function decimal(text: string, precision: number, scale: number): Buffer {
+  return decimalTextToBytes(text, precision, scale);
+}
+
+/**
+ * Writes each array of rows as one real AVRO part (deflate) through the PartWriter, under
+ * `<table>/run=<run>/part-0-<n>.avro`, and returns the parts as a manifest lists them.
+ */
+export async function writeParts(store: MemoryStore, model: TableModel, runId: string, parts: Row[][]): Promise<StagedPart[]> {
+  const staged: StagedPart[] = [];
+  for (const [index, rows] of parts.entries()) {
+    const key = `${model.name}/run=${runId}/part-0-${index}.avro`;
+    const writer = new PartWriter({ store, schema: modelToAvsc(model), codec: 'deflate', partSizeBytes: 1 << 30, keyFor: () => key });
+    await writer.write(rows);
+    const [info] = await writer.close();
+    if (!info) throw new Error('the part writer returned no part');
+    staged.push({ key, uri: store.uri(key), rows: info.rows, bytes: info.bytes });
+  }
+  return staged;
+}
+
+export interface RequestOptions {
+  mode?: LoadMode;
+  partitionColumn?: string | null;
+  expectedRows?: number;
+  watermark?: string | null;
+}
+
+export function loadRequest(store: MemoryStore, model: TableModel, runId: string, parts: StagedPart[], options: RequestOptions = {}): LoadRequest {
+  return {
+    model,
+    mode: options.mode ?? 'incremental',
+    runId,
+    partitionColumn: options.partitionColumn === undefined ? null : options.partitionColumn,
+    parts,
+    expectedRows: options.expectedRows ?? parts.reduce((sum, p) => sum + p.rows, 0),
+    watermark: options.watermark === undefined ? null : options.watermark,
+    openPart: (key) => store.openRead(key),
+  };
+}
+
+/** Runs a query on its own connection, with timestamptz rendered in UTC. */
+export async function query(warehouse: DuckDbWarehouse, sql: string): Promise<DuckDBValue[][]> {
+  const connection = await warehouse.connect();
+  try {
+    await connection.run("SET TimeZone = 'UTC'");
+    return (await connection.runAndReadAll(sql)).getRows();
+  } finally {
+    connection.closeSync();
+  }
+}
+
+/** The `_datapipe_loads` rows, oldest first, without `loaded_at` (checked for presence only). */
+export async function loads(warehouse: DuckDbWarehouse): Promise<DuckDBValue[][]> {
+  return query(warehouse,
+    'SELECT table_name, run_id, mode, rows_staged, rows_loaded, watermark, loaded_at IS NOT NULL ' +
+      'FROM main._datapipe_loads ORDER BY loaded_at, table_name, run_id');
+}
