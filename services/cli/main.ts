@@ -42,7 +42,8 @@ const parser = yargs(hideBin(process.argv))
   .command('demo', 'an embedded end-to-end migration: PostgreSQL (PGlite) → AVRO → DuckDB, no setup', (y) => y
     .option('dir', { type: 'string', default: '.datapipe/demo', describe: 'workspace the demo writes to' })
     .option('rows', { type: 'number', default: 100_000, describe: 'rows in VENTAS_CABECERA' }),
-  (argv) => runCommand(log, () => demoCommand({ dir: argv.dir, rows: argv.rows, log })))
+  // The demo narrates in plain lines; its logs show warnings only unless DATAPIPE_LOG_LEVEL says otherwise.
+  (argv) => runCommand(log, () => demoCommand({ dir: argv.dir, rows: argv.rows, log: createLogger({ level: 'warn' }) })))
   .command('config-schema', 'print the JSON Schema of config.yaml (for editor autocomplete)', (y) => y
     .option('out', { type: 'string', describe: 'write to a file instead of stdout' }),
   (argv) => runCommand(log, () => configSchemaCommand(argv.out)))

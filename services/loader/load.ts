@@ -4,6 +4,7 @@ import { ContractError, TerminalError, TransientError } from '../../shared/error
 import type { Logger } from '../../shared/log.js';
 import { findColumn, isWatermarkKind, type TableModel } from '../../shared/model/column.js';
 import { manifestSchema, parseStored, type Manifest } from '../../shared/pipeline/manifest.js';
+import { verifiedPart } from '../../shared/pipeline/verified-part.js';
 import { StagingLayout } from '../../shared/pipeline/staging-layout.js';
 import { commitState, readState } from '../../shared/pipeline/state.js';
 import { readCommittedSchema } from '../../shared/pipeline/table-contract.js';
@@ -61,7 +62,11 @@ export async function load(ctx: LoadContext): Promise<LoadSummary | null> {
   await ctx.warehouse.ensureTable(model, first.mode === 'incremental' ? partition?.name ?? null : null);
   const result = await ctx.warehouse.load({
     model, mode: first.mode, runId, partitionColumn: partition?.name ?? null, parts, expectedRows, watermark,
-    openPart: (key) => ctx.store.openRead(key),
+    openPart: async (key) => {
+      const part = parts.find((p) => p.key === key);
+      if (!part) throw new ContractError(`${key} is not listed in the manifests of run ${runId}`);
+      return verifiedPart(await ctx.store.openRead(key), key, part);
+    },
   });
 
   // The merge has committed; only now may the watermark move (a crash here is harmless: a re-run re-merges).

@@ -38,15 +38,15 @@ CREATE TABLE "VENTAS_CABECERA" (
 
 const EDGE_ROWS = `
 INSERT INTO "VENTAS_CABECERA" VALUES
- (1, 999999999999999999999999999.9999999999, -0.05, '2026-01-01 10:00:00.123456', '9999-12-31', '9999-12-31 23:59:59.999999',
+ (1, 9999999999999999999999999999.9999999999, -0.05, '2026-01-01 10:00:00.123456', '9999-12-31', '9999-12-31 23:59:59.999999',
   '2026-03-01 12:00:00.000001+05:30', 'Ñandú — 東京 😀', '\\x00ff00', true, 0.1, -2147483648, '{"a": [1, 2]}'),
  (2, NULL, 0.00, '2026-01-01 10:00:00.123457', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL),
- (3, -0.0000000001, 12345678901234567.89, '2026-01-02 00:00:00', '0001-01-01', '0001-01-01 00:00:00',
+ (3, -0.0000000001, 1234567890123456.89, '2026-01-02 00:00:00', '0001-01-01', '0001-01-01 00:00:00',
   '0001-01-01 00:00:00+00', '', '\\x', false, -1.5e300, 2147483647, '"texto"')`;
 
-const BULK = (from: number, to: number, stamp: string) => `
+const BULK = (from: number, to: number, stamp: string, step: string) => `
 INSERT INTO "VENTAS_CABECERA"
-SELECT g, g * 1.0000000001, round(g * 0.37, 2), TIMESTAMP '${stamp}' + g * interval '1 second' + g * interval '1 microsecond',
+SELECT g, g * 1.0000000001, round(g * 0.37, 2), TIMESTAMP '${stamp}' + g * interval '${step}' + g * interval '1 microsecond',
        DATE '2026-01-01' + (g % 365), NULL, TIMESTAMPTZ '2026-01-01 00:00:00+00' + g * interval '1 minute',
        'cliente ' || g || ' café', decode(lpad(to_hex(g), 8, '0'), 'hex'), g % 2 = 0, g / 7.0, g % 1000, NULL
 FROM generate_series(${from}, ${to}) g`;
@@ -117,7 +117,7 @@ beforeAll(async () => {
   await client.query('DROP TABLE IF EXISTS "VENTAS_CABECERA"');
   await client.query(CREATE);
   await client.query(EDGE_ROWS);
-  await client.query(BULK(10, 5009, '2026-01-01 11:00:00'));
+  await client.query(BULK(10, 5009, '2026-01-01 11:00:00', '1 hour'));
   cwd = await workspace('e2e-pipeline');
   env = {
     PGHOST: db.config.host, PGPORT: String(db.config.port), PGDATABASE: db.config.database,
@@ -170,24 +170,27 @@ describe(`end to end on ${'the local target'} (PostgreSQL source → AVRO → Du
       CAST(vigente_hasta AS VARCHAR) AS vigente, CAST(fecha_entrega AS VARCHAR) AS entrega, cliente, hex(documento) AS doc,
       epoch_us(instante) AS instante FROM ventas_cabecera WHERE id_venta = 1`);
     expect(edge).toEqual({
-      monto: '999999999999999999999999999.9999999999', precio: '-0.05', vigente: '9999-12-31 23:59:59.999999',
-      entrega: '9999-12-31', cliente: 'Ñandú — 東京 😀', doc: '00FF00', instante: 1772348400000001n,
+      monto: '9999999999999999999999999999.9999999999', precio: '-0.05', vigente: '9999-12-31 23:59:59.999999',
+      entrega: '9999-12-31', cliente: 'Ñandú — 東京 😀', doc: '00FF00', instante: 1772346600000001n,
     });
   });
 
   it('an incremental run through the container entrypoints picks up updates, late rows and inserts at the watermark', async () => {
-    await client.query(`UPDATE "VENTAS_CABECERA" SET "PRECIO" = "PRECIO" + 0.01, "FECHA_VENTA" = '2026-01-03 00:00:00' WHERE "ID_VENTA" IN (100, 200)`);
-    // late: committed now, stamped a day before the watermark (inside the config's 2d lookback)
     const w = (await client.query<{ w: string }>(`SELECT max("FECHA_VENTA")::text AS w FROM "VENTAS_CABECERA"`)).rows[0]!.w;
-    await client.query(`UPDATE "VENTAS_CABECERA" SET "CLIENTE" = 'corregido tarde' WHERE "ID_VENTA" = 300`);
-    await client.query(`UPDATE "VENTAS_CABECERA" SET "FECHA_VENTA" = TIMESTAMP '${w}' - interval '1 day' WHERE "ID_VENTA" = 300`);
+    // updates: the modification stamp moves past the watermark
+    await client.query(`UPDATE "VENTAS_CABECERA" SET "PRECIO" = "PRECIO" + 0.01, "FECHA_VENTA" = TIMESTAMP '${w}' + interval '1 hour' WHERE "ID_VENTA" IN (100, 200)`);
+    // late: committed now, stamped a day before the watermark (inside the config's 2d lookback)
+    await client.query(`UPDATE "VENTAS_CABECERA" SET "CLIENTE" = 'corregido tarde', "FECHA_VENTA" = TIMESTAMP '${w}' - interval '1 day' WHERE "ID_VENTA" = 300`);
+    // an insert stamped exactly at the committed watermark
     await client.query(`INSERT INTO "VENTAS_CABECERA" ("ID_VENTA", "PRECIO", "FECHA_VENTA") VALUES (900001, 1.23, TIMESTAMP '${w}')`);
     const runId = 'manual__2026-11-26T02:00:00+00:00';
     const extracted = await run('extractor', ['--table', TABLE, '--cloud', 'local', '--run-id', runId, '--config', 'migracion-ventas/config.yaml'], { cwd, env });
     expect(extracted.stderr).toBe('');
     expect(extracted.code).toBe(0);
     const manifestLine = extracted.stdout.split('\n').find((l) => l.includes('"msg":"extracted"'));
-    expect(JSON.parse(manifestLine!).rows).toBeLessThan(5003);
+    // the window is [watermark − 2d, now]: the last ~48 hourly rows, the two updates, the late row and the insert
+    expect(JSON.parse(manifestLine!).rows).toBeGreaterThanOrEqual(52);
+    expect(JSON.parse(manifestLine!).rows).toBeLessThan(60);
     const loaded = await run('loader', ['--table', TABLE, '--run-id', runId, '--config', 'migracion-ventas/config.yaml'], { cwd, env });
     expect(loaded.stderr).toBe('');
     expect(loaded.code).toBe(0);
@@ -198,7 +201,7 @@ describe(`end to end on ${'the local target'} (PostgreSQL source → AVRO → Du
   });
 
   it('an extractor killed mid-run leaves no manifest; the loader ignores the run; the next run recovers', async () => {
-    await client.query(BULK(100_000, 399_999, '2026-01-04 00:00:00'));
+    await client.query(BULK(100_000, 399_999, '2026-09-01 00:00:00', '1 second'));
     const config = await readFile(configPath(), 'utf8');
     await writeFile(configPath(), config.replace(/^staging:.*$/m, '').concat('\nstaging: { part_size_mb: 1 }\n'));
     const runId = 'killed-run';
@@ -214,7 +217,7 @@ describe(`end to end on ${'the local target'} (PostgreSQL source → AVRO → Du
 
     const loadKilled = await run('loader', ['--table', TABLE, '--run-id', runId, '--config', 'migracion-ventas/config.yaml'], { cwd, env });
     expect(loadKilled.code).toBe(1);
-    expect(oneLine(loadKilled.stderr)).toBe(`datapipe: ${TABLE}: run ${runId} has no manifest in the staging bucket — its extractor has not finished (or failed); run the extractor for this run first`);
+    expect(oneLine(loadKilled.stderr)).toBe(`datapipe: ventas_cabecera: run ${runId} has no manifest in the staging bucket — its extractor has not finished (or failed); run the extractor for this run first`);
     const loadDefault = await run('loader', ['--table', TABLE, '--config', 'migracion-ventas/config.yaml'], { cwd, env });
     expect(loadDefault.code).toBe(0);
     expect(loadDefault.stdout).toContain('nothing to load');

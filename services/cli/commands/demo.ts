@@ -28,6 +28,7 @@ export interface DemoArgs {
  * incremental run follows; finally every row and column of the target is compared with the source.
  */
 export async function demoCommand(args: DemoArgs): Promise<void> {
+  if (!Number.isInteger(args.rows) || args.rows < 100) throw new TerminalError(`--rows ${args.rows}: the demo needs at least 100 rows`);
   const dir = resolve(args.dir);
   await prepareWorkspace(dir);
   const say = (line: string): void => { process.stdout.write(`${line}\n`); };
@@ -54,7 +55,8 @@ export async function demoCommand(args: DemoArgs): Promise<void> {
     };
     await runAll('initial run    ');
     await database.db.exec(changesSql(args.rows));
-    say('source changed: 20 updated sales and 40 lines, 10 late corrections inside the lookback, 5 inserts at the watermark, 495 new sales');
+    const updated = Math.floor(args.rows / 5000);
+    say(`source changed: ${updated} sales and ${updated * 2} lines updated, 10 late corrections inside the lookback, 5 sales inserted at the watermark, 495 new sales`);
     await runAll('incremental run');
 
     for (const table of DEMO_TABLES) {

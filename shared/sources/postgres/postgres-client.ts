@@ -3,7 +3,6 @@
  * pipeline never imports the driver and tests can hand in any pool: a `pg.Pool`, or one limited to
  * a single connection for PGlite served over the wire protocol.
  */
-import type { Readable } from 'node:stream';
 
 /** A query result: only the rows are used. */
 export interface PostgresResult<R> {
@@ -33,9 +32,6 @@ export interface PostgresPool {
   connect(): Promise<PostgresPoolClient>;
   end(): Promise<void>;
 }
-
-/** The readable a COPY … TO STDOUT query yields (pg-copy-streams `to()`). */
-export type PostgresCopyStream = Readable & PostgresSubmittable;
 
 /** A server-side cursor (pg-cursor): rows are fetched `read(n)` at a time. */
 export interface PostgresCursor<R> extends PostgresSubmittable {

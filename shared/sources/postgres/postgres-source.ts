@@ -26,8 +26,15 @@ export interface PostgresSourceOptions {
   log?: Logger;
 }
 
-/** Connects to the configured server (checking the connection now) and returns the source. */
-export async function connectPostgres(connection: PostgresConnection, schema: string | undefined, log: Logger, readPath?: ReadPath): Promise<PostgresSource> {
+/**
+ * Connects to the configured server (checking the connection now) and returns the source.
+ * The read path defaults to binary COPY; `DATAPIPE_PG_READ_PATH=cursor` switches a deployment to
+ * the cursor path (e.g. behind a proxy that does not pass COPY through) without a rebuild.
+ */
+export async function connectPostgres(
+  connection: PostgresConnection, schema: string | undefined, log: Logger,
+  readPath: ReadPath = process.env.DATAPIPE_PG_READ_PATH === 'cursor' ? 'cursor' : 'copy',
+): Promise<PostgresSource> {
   const pool = createPostgresPool(connection, log);
   const context = errorContext(connection);
   try {
