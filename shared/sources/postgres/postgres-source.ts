@@ -46,6 +46,7 @@ export async function connectPostgres(
   return new PostgresSource(pool, { schema, context, log, readPath });
 }
 
+/** The Source seam (shared/sources/source.ts) over a PostgreSQL pool; see the module comment. */
 export class PostgresSource implements Source {
   readonly schema: string;
   private readonly context: PostgresErrorContext;
