@@ -40,7 +40,9 @@ export class StagingLayout {
 
   /** Extracts the run id from any key under a run folder. */
   runIdOf(key: string): string | null {
-    const match = /\/run=([^/]+)\//.exec(key.slice(this.base.length));
+    // Anchored at this table's folder: `…/ventas_hist/run=X/` belongs to another table.
+    if (!key.startsWith(`${this.base}/`)) return null;
+    const match = /^run=([^/]+)\//.exec(key.slice(this.base.length + 1));
     return match?.[1] ?? null;
   }
 }

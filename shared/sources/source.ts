@@ -39,6 +39,20 @@ export interface ReadPlan {
   chunk?: { index: number; count: number };
   /** Rows per batch handed to the part writer. */
   batchSize: number;
+  /** For `readEncoded`: end a batch once its encoded records reach about this many bytes (default 256 KiB). */
+  batchBytes?: number;
+}
+
+/**
+ * Rows already in AVRO's binary encoding: each record encoded per the table's .avsc (nullable
+ * columns as the `["null", T]` union), concatenated. What a source that can transcode its wire
+ * format straight to AVRO yields, so no JS object is built per row.
+ */
+export interface EncodedBatch {
+  records: Buffer;
+  rows: number;
+  /** The largest non-NULL value of the plan's window column in this batch (AVRO number form), or null. */
+  maxWatermark: number | bigint | null;
 }
 
 /**
@@ -61,6 +75,13 @@ export interface Source {
 
   /** Streams the plan's rows in batches of AVRO-ready values, closing the cursor when done or abandoned. */
   read(plan: ReadPlan): AsyncIterable<Row[]>;
+
+  /**
+   * Optional capability, the fast path: the same rows as `read`, already AVRO-encoded
+   * (byte-identical to encoding `read`'s rows), with the same value checks and errors.
+   * The extractor prefers it when present.
+   */
+  readEncoded?(plan: ReadPlan): AsyncIterable<EncodedBatch>;
 
   close(): Promise<void>;
 }
