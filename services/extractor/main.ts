@@ -2,7 +2,8 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { createLogger } from '../../shared/log.js';
-import { CLOUDS, runArgsOptions } from '../runtime/cli-options.js';
+import type { Cloud } from '../../shared/config/config-schema.js';
+import { runArgsOptions } from '../runtime/cli-options.js';
 import { prepareRun, runExtractor } from '../runtime/pipeline-run.js';
 import { runCommand, shutdownSignal } from '../runtime/run-command.js';
 import { usageFailure } from '../runtime/usage.js';
@@ -20,6 +21,6 @@ const argv = await yargs(hideBin(process.argv))
 const log = createLogger();
 const signal = shutdownSignal(log);
 await runCommand(log, async () => {
-  const args = { table: argv.table, cloud: argv.cloud as (typeof CLOUDS)[number] | undefined, config: argv.config, runId: argv['run-id'], chunk: argv.chunk };
+  const args = { table: argv.table, cloud: argv.cloud as Cloud | undefined, config: argv.config, runId: argv['run-id'], chunk: argv.chunk };
   await runExtractor(await prepareRun(args), args, log, signal);
 });

@@ -2,7 +2,8 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { createLogger } from '../../shared/log.js';
-import { CLOUDS, runArgsOptions } from '../runtime/cli-options.js';
+import type { Cloud } from '../../shared/config/config-schema.js';
+import { runArgsOptions } from '../runtime/cli-options.js';
 import { prepareRun, runLoader } from '../runtime/pipeline-run.js';
 import { runCommand } from '../runtime/run-command.js';
 import { usageFailure } from '../runtime/usage.js';
@@ -18,6 +19,6 @@ const argv = await yargs(hideBin(process.argv))
 
 const log = createLogger();
 await runCommand(log, async () => {
-  const args = { table: argv.table, cloud: argv.cloud as (typeof CLOUDS)[number] | undefined, config: argv.config, runId: argv['run-id'] };
+  const args = { table: argv.table, cloud: argv.cloud as Cloud | undefined, config: argv.config, runId: argv['run-id'] };
   await runLoader(await prepareRun(args), args, log);
 });

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -91,15 +91,7 @@ export class LocalStore implements ObjectStore {
   async putIfVersion(key: string, body: Buffer | string, expected: string | null): Promise<void> {
     const lock = `${this.#path(key)}.lock`;
     await mkdir(dirname(lock), { recursive: true });
-    let handle;
-    try {
-      handle = await open(lock, 'wx');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
-        throw new PreconditionFailedError(`${key} is being written by another process (lock ${lock}); retry, or delete the lock if no run is active`);
-      }
-      throw error;
-    }
+    const handle = await acquireLock(lock, key);
     try {
       const current = await this.getVersioned(key);
       const actual = current?.version ?? null;
@@ -126,6 +118,28 @@ export class LocalStore implements ObjectStore {
     return join(dirname(target), `.tmp-${randomBytes(6).toString('hex')}-${target.slice(dirname(target).length + 1)}`);
   }
 }
+
+/**
+ * An exclusive lock file beside the object. A lock older than STALE_LOCK_MS was left by a process
+ * that died mid-write (the critical section takes milliseconds), so it is broken once.
+ */
+async function acquireLock(lock: string, key: string): Promise<FileHandle> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await open(lock, 'wx');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const age = await stat(lock).then((s) => Date.now() - s.mtimeMs, () => 0);
+      if (attempt === 0 && age > STALE_LOCK_MS) {
+        await rm(lock, { force: true });
+        continue;
+      }
+      throw new PreconditionFailedError(`${key} is being written by another process (lock ${lock}); retry, or delete the lock if no run is active`);
+    }
+  }
+}
+
+const STALE_LOCK_MS = 60_000;
 
 function contentVersion(body: Buffer): string {
   return createHash('sha256').update(body).digest('hex').slice(0, 32);

@@ -1,6 +1,7 @@
 import { DuckDBInstance, JSDuckDBValueConverter } from '@duckdb/node-api';
 import { decimalTextToBytes } from '../../avro/decimal.js';
 import type { AvroValue, Column, Row, TableModel } from '../../model/column.js';
+import { quoteIdentifier as quote } from './duckdb-sql.js';
 
 /**
  * Reads a target table back in the AVRO-ready row form, so it can be compared with the source
@@ -56,8 +57,4 @@ function toAvroValue(column: Column, value: unknown): AvroValue {
     case 'bytes': return Buffer.from(value as Uint8Array);
     default: return value as AvroValue;
   }
-}
-
-function quote(identifier: string): string {
-  return `"${identifier.replace(/"/g, '""')}"`;
 }
