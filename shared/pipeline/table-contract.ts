@@ -74,8 +74,9 @@ export function checkOverrides(model: TableModel, overrides: Record<string, { ty
   }
 }
 
+/** `NUMBER(18, 2)` and `number(18,2)` are one type: spacing beside `(`, `,` and `)` is not drift. */
 function normalizeType(text: string): string {
-  return text.replace(/\s+/g, ' ').trim().toLowerCase();
+  return text.replace(/\s*([(),])\s*/g, '$1').replace(/\s+/g, ' ').trim().toLowerCase();
 }
 
 /**

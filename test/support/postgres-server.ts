@@ -48,10 +48,20 @@ export function postgresServerAvailability(): { available: true; how: 'url' | 'b
 /** A real server: DATAPIPE_PG_URL, else one started from the installed binaries. */
 export async function startPostgresServer(): Promise<PostgresHandle> {
   const url = process.env.DATAPIPE_PG_URL;
-  if (url) return { config: configFromUrl(url), kind: 'server', stop: async () => undefined };
+  if (url) return { config: configFromUrl(url), kind: 'server', passwordRole: urlPasswordRole(), stop: async () => undefined };
   const bin = serverBinaries();
   if (!bin) throw new Error('no PostgreSQL server binaries to start');
   return startThrowawayServer(bin);
+}
+
+/**
+ * `DATAPIPE_PG_PASSWORD_ROLE=user:password` names a role on the DATAPIPE_PG_URL server that must
+ * log in with that password (CI creates one), so the authentication checks run there too.
+ */
+function urlPasswordRole(): { user: string; password: string } | undefined {
+  const value = process.env.DATAPIPE_PG_PASSWORD_ROLE;
+  const colon = value?.indexOf(':') ?? -1;
+  return value && colon > 0 ? { user: value.slice(0, colon), password: value.slice(colon + 1) } : undefined;
 }
 
 /** A real server when one is available, else PGlite over the wire protocol. */

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { link, mkdir, open, readdir, readFile, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -121,7 +121,9 @@ export class LocalStore implements ObjectStore {
 
 /**
  * An exclusive lock file beside the object. A lock older than STALE_LOCK_MS was left by a process
- * that died mid-write (the critical section takes milliseconds), so it is broken once.
+ * that died mid-write (the critical section takes milliseconds), so it is broken once: moved aside
+ * atomically, and put back if what was moved is not the stale lock that was judged (another
+ * writer broke it first and took a fresh one).
  */
 async function acquireLock(lock: string, key: string): Promise<FileHandle> {
   for (let attempt = 0; ; attempt++) {
@@ -129,9 +131,14 @@ async function acquireLock(lock: string, key: string): Promise<FileHandle> {
       return await open(lock, 'wx');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      const age = await stat(lock).then((s) => Date.now() - s.mtimeMs, () => 0);
-      if (attempt === 0 && age > STALE_LOCK_MS) {
-        await rm(lock, { force: true });
+      const stale = await stat(lock).catch(() => null);
+      if (attempt === 0 && stale && Date.now() - stale.mtimeMs > STALE_LOCK_MS) {
+        const moved = `${lock}.${randomBytes(6).toString('hex')}`;
+        if (await rename(lock, moved).then(() => true, () => false)) {
+          const took = await stat(moved);
+          if (took.ino !== stale.ino) await link(moved, lock).catch(() => undefined);
+          await rm(moved, { force: true });
+        }
         continue;
       }
       throw new PreconditionFailedError(`${key} is being written by another process (lock ${lock}); retry, or delete the lock if no run is active`);
@@ -147,7 +154,7 @@ function contentVersion(body: Buffer): string {
 
 function isTemp(key: string): boolean {
   const name = key.slice(key.lastIndexOf('/') + 1);
-  return name.startsWith('.tmp-') || name.endsWith('.lock');
+  return name.startsWith('.tmp-') || /\.lock(\.[0-9a-f]{12})?$/.test(name);
 }
 
 function isNotFound(error: unknown): boolean {

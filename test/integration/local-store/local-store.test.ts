@@ -1,0 +1,251 @@
+import { createHash } from 'node:crypto';
+import { mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough, Readable } from 'node:stream';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { PreconditionFailedError, TerminalError } from '../../../shared/errors.js';
+import { LocalStore } from '../../../shared/stores/local/local-store.js';
+
+/** The store's version of a body: a content hash, computed here independently of the store. */
+function versionOf(body: string): string {
+  return createHash('sha256').update(body).digest('hex').slice(0, 32);
+}
+
+/** Every file under `dir`, relative, as the file system sees it (temporaries and locks included). */
+async function filesOnDisk(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name).slice(dir.length + 1)).sort();
+}
+
+async function text(stream: Readable): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString();
+}
+
+describe('LocalStore (a folder as the staging bucket)', () => {
+  let root: string;
+  let store: LocalStore;
+
+  beforeEach(async () => {
+    root = await mkdtemp(join(tmpdir(), 'datapipe-local-store-'));
+    store = new LocalStore(root);
+  });
+
+  afterEach(async () => {
+    await rm(root, { recursive: true, force: true });
+  });
+
+  describe('writing and reading', () => {
+    it('puts and gets small objects, creating folders and overwriting', async () => {
+      await store.put('erp/ventas/_state.json', '{"a":1}');
+      expect(await store.get('erp/ventas/_state.json')).toEqual(Buffer.from('{"a":1}'));
+      await store.put('erp/ventas/_state.json', Buffer.from([0, 255, 10]));
+      expect(await store.get('erp/ventas/_state.json')).toEqual(Buffer.from([0, 255, 10]));
+      expect(await readFile(join(root, 'erp', 'ventas', '_state.json'))).toEqual(Buffer.from([0, 255, 10]));
+    });
+
+    it('returns null for a missing object', async () => {
+      expect(await store.get('erp/ventas/_state.json')).toBeNull();
+      expect(await store.getVersioned('nothing/here')).toBeNull();
+    });
+
+    it('addresses objects by their path in the folder', () => {
+      expect(store.uri('erp/ventas/run=r1/part-0000-000000.avro')).toBe(join(root, 'erp', 'ventas', 'run=r1', 'part-0000-000000.avro'));
+    });
+
+    it('streams an upload to its key and reads it back as a stream', async () => {
+      const body = Buffer.alloc(3 * 65_536 + 17, 'x');
+      await store.upload('t/run=r1/part-0000-000000.avro', Readable.from([body.subarray(0, 100), body.subarray(100)]));
+      expect((await store.get('t/run=r1/part-0000-000000.avro'))?.equals(body)).toBe(true);
+      expect(await text(await store.openRead('t/run=r1/part-0000-000000.avro'))).toBe(body.toString());
+      expect(await filesOnDisk(root)).toEqual(['t/run=r1/part-0000-000000.avro']);
+    });
+
+    it('never shows an upload in progress under its key', async () => {
+      const body = new PassThrough();
+      const done = store.upload('t/run=r1/part.avro', body);
+      body.write('first half,');
+      // Wait (bounded) for the temporary file to appear, however slow the disk.
+      for (let i = 0; i < 200 && (await filesOnDisk(root)).length === 0; i++) await new Promise((ok) => setTimeout(ok, 25));
+      expect(await store.get('t/run=r1/part.avro')).toBeNull();
+      expect(await store.list('t/')).toEqual([]);
+      const onDisk = await filesOnDisk(root);
+      expect(onDisk).toHaveLength(1);
+      expect(onDisk[0]).toMatch(/^t\/run=r1\/\.tmp-[0-9a-f]{12}-part\.avro$/);
+      body.end('second half');
+      await done;
+      expect(await store.get('t/run=r1/part.avro')).toEqual(Buffer.from('first half,second half'));
+      expect(await filesOnDisk(root)).toEqual(['t/run=r1/part.avro']);
+    });
+
+    it('leaves neither the key nor a temporary file behind when the upload source fails', async () => {
+      let sent = false;
+      const failing = new Readable({
+        read() {
+          if (!sent) {
+            sent = true;
+            this.push(Buffer.alloc(70_000, 'y'));
+            return;
+          }
+          this.destroy(new Error('source connection reset'));
+        },
+      });
+      await expect(store.upload('t/run=r1/part.avro', failing)).rejects.toThrow(new Error('source connection reset'));
+      expect(await store.get('t/run=r1/part.avro')).toBeNull();
+      expect(await store.list('')).toEqual([]);
+      expect(await filesOnDisk(root)).toEqual([]);
+    });
+
+    it('keeps the previous object when a replacing upload fails', async () => {
+      await store.put('t/part.avro', 'old');
+      const failing = new Readable({
+        read() {
+          this.destroy(new Error('boom'));
+        },
+      });
+      await expect(store.upload('t/part.avro', failing)).rejects.toThrow(new Error('boom'));
+      expect(await store.get('t/part.avro')).toEqual(Buffer.from('old'));
+    });
+
+    it('rejects opening a missing object for reading', async () => {
+      await expect(store.openRead('t/run=r1/missing.avro')).rejects.toMatchObject({ code: 'ENOENT' });
+    });
+  });
+
+  describe('listing', () => {
+    beforeEach(async () => {
+      for (const key of ['t/_state.json', 't/run=A/part-0000-000001.avro', 't/run=A/_manifest.json', 't/run=B/x', 't2/run=C/y', 'u/run=D']) {
+        await store.put(key, key);
+      }
+    });
+
+    it('lists keys under a prefix that ends mid-name, sorted', async () => {
+      expect(await store.list('t/run=')).toEqual(['t/run=A/_manifest.json', 't/run=A/part-0000-000001.avro', 't/run=B/x']);
+      expect(await store.list('t/run=A')).toEqual(['t/run=A/_manifest.json', 't/run=A/part-0000-000001.avro']);
+      expect(await store.list('t/_')).toEqual(['t/_state.json']);
+    });
+
+    it('lists a folder prefix, a bare prefix (like a bucket would) and everything', async () => {
+      expect(await store.list('t/')).toEqual(['t/_state.json', 't/run=A/_manifest.json', 't/run=A/part-0000-000001.avro', 't/run=B/x']);
+      expect(await store.list('t')).toEqual(['t/_state.json', 't/run=A/_manifest.json', 't/run=A/part-0000-000001.avro', 't/run=B/x', 't2/run=C/y']);
+      expect(await store.list('')).toEqual(['t/_state.json', 't/run=A/_manifest.json', 't/run=A/part-0000-000001.avro', 't/run=B/x', 't2/run=C/y', 'u/run=D']);
+    });
+
+    it('lists nothing under a prefix that does not exist', async () => {
+      expect(await store.list('nope/')).toEqual([]);
+      expect(await store.list('nope/run=')).toEqual([]);
+      expect(await store.list('t/run=Z')).toEqual([]);
+    });
+
+    it('hides temporary files and lock files', async () => {
+      await writeFile(join(root, 't', 'run=A', '.tmp-0123456789ab-part-0000-000002.avro'), 'half');
+      await writeFile(join(root, 't', '_state.json.lock'), '');
+      await mkdir(join(root, 'v'));
+      await writeFile(join(root, 'v', '.tmp-x'), '');
+      expect(await store.list('t/')).toEqual(['t/_state.json', 't/run=A/_manifest.json', 't/run=A/part-0000-000001.avro', 't/run=B/x']);
+      expect(await store.list('v/')).toEqual([]);
+    });
+
+    it('deletes keys, missing ones included', async () => {
+      await store.delete(['t/run=A/_manifest.json', 't/run=A/part-0000-000001.avro', 't/run=A/never-written', 'nope/at/all']);
+      expect(await store.list('t/run=')).toEqual(['t/run=B/x']);
+      await store.delete([]);
+      await store.delete(['t/run=A/_manifest.json']);
+      expect(await store.list('t/')).toEqual(['t/_state.json', 't/run=B/x']);
+    });
+  });
+
+  describe('conditional writes', () => {
+    const KEY = 'erp/ventas/_state.json';
+
+    it('reads an object with its content version', async () => {
+      await store.put(KEY, 'v1');
+      expect(await store.getVersioned(KEY)).toEqual({ body: Buffer.from('v1'), version: versionOf('v1') });
+    });
+
+    it('creates an absent object once; a second create fails', async () => {
+      await store.putIfVersion(KEY, 'first', null);
+      expect(await store.get(KEY)).toEqual(Buffer.from('first'));
+      await expect(store.putIfVersion(KEY, 'second', null)).rejects.toThrow(new PreconditionFailedError(
+        `${KEY} changed since it was read (expected version absent, found ${versionOf('first')})`,
+      ));
+      expect(await store.get(KEY)).toEqual(Buffer.from('first'));
+    });
+
+    it('updates from the right version and refuses a wrong or stale one', async () => {
+      await store.putIfVersion(KEY, 'first', null);
+      await store.putIfVersion(KEY, 'second', versionOf('first'));
+      expect(await store.getVersioned(KEY)).toEqual({ body: Buffer.from('second'), version: versionOf('second') });
+      await expect(store.putIfVersion(KEY, 'third', versionOf('first'))).rejects.toThrow(new PreconditionFailedError(
+        `${KEY} changed since it was read (expected version ${versionOf('first')}, found ${versionOf('second')})`,
+      ));
+      await expect(store.putIfVersion(KEY, 'third', 'not-a-version')).rejects.toThrow(new PreconditionFailedError(
+        `${KEY} changed since it was read (expected version not-a-version, found ${versionOf('second')})`,
+      ));
+      expect(await store.get(KEY)).toEqual(Buffer.from('second'));
+    });
+
+    it('refuses an update of an object that does not exist', async () => {
+      await expect(store.putIfVersion(KEY, 'x', versionOf('x'))).rejects.toThrow(new PreconditionFailedError(
+        `${KEY} changed since it was read (expected version ${versionOf('x')}, found absent)`,
+      ));
+      expect(await store.get(KEY)).toBeNull();
+    });
+
+    it('lets exactly one of many concurrent writers win, and leaves no lock behind', async () => {
+      const writers = Array.from({ length: 12 }, (_, i) => store.putIfVersion(KEY, `writer ${i}`, null));
+      const outcomes = await Promise.allSettled(writers);
+      const won = outcomes.flatMap((o, i) => (o.status === 'fulfilled' ? [i] : []));
+      expect(won).toHaveLength(1);
+      for (const outcome of outcomes) {
+        if (outcome.status === 'rejected') expect(outcome.reason).toBeInstanceOf(PreconditionFailedError);
+      }
+      expect(await store.get(KEY)).toEqual(Buffer.from(`writer ${won[0]}`));
+      expect(await filesOnDisk(root)).toEqual([KEY]);
+    });
+
+    it('refuses to write while another process holds the lock', async () => {
+      await store.put(KEY, 'v1');
+      const lock = join(root, 'erp', 'ventas', '_state.json.lock');
+      await writeFile(lock, '');
+      await expect(store.putIfVersion(KEY, 'v2', versionOf('v1'))).rejects.toThrow(new PreconditionFailedError(
+        `${KEY} is being written by another process (lock ${lock}); retry, or delete the lock if no run is active`,
+      ));
+      expect(await store.get(KEY)).toEqual(Buffer.from('v1'));
+      expect(await filesOnDisk(root)).toEqual([KEY, `${KEY}.lock`]);
+    });
+
+    it('breaks a lock left over a minute ago by a process that died mid-write', async () => {
+      await store.put(KEY, 'v1');
+      const lock = join(root, 'erp', 'ventas', '_state.json.lock');
+      await writeFile(lock, '');
+      const twoMinutesAgo = new Date(Date.now() - 120_000);
+      await utimes(lock, twoMinutesAgo, twoMinutesAgo);
+      await store.putIfVersion(KEY, 'v2', versionOf('v1'));
+      expect(await store.get(KEY)).toEqual(Buffer.from('v2'));
+      expect(await filesOnDisk(root)).toEqual([KEY]);
+    });
+  });
+
+  describe('keys that escape the folder', () => {
+    it.each([['../x'], ['a/../../x'], ['/etc/passwd']])('refuses %s in every operation', async (key) => {
+      const error = new TerminalError(`object key ${key} escapes the staging folder ${root}`);
+      expect(() => store.uri(key)).toThrow(error);
+      await expect(store.put(key, 'x')).rejects.toThrow(error);
+      await expect(store.get(key)).rejects.toThrow(error);
+      await expect(store.upload(key, Readable.from([Buffer.from('x')]))).rejects.toThrow(error);
+      await expect(store.openRead(key)).rejects.toThrow(error);
+      await expect(store.list(key)).rejects.toThrow(error);
+      await expect(store.delete([key])).rejects.toThrow(error);
+      await expect(store.getVersioned(key)).rejects.toThrow(error);
+      await expect(store.putIfVersion(key, 'x', null)).rejects.toThrow(error);
+    });
+
+    it('accepts keys that only look odd but stay inside', async () => {
+      await store.put('a/../b/..x', 'inside');
+      expect(await store.list('')).toEqual(['b/..x']);
+    });
+  });
+});
