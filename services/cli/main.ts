@@ -8,6 +8,7 @@ import { CLOUDS } from '../runtime/cli-options.js';
 import { configSchemaCommand } from './commands/config-schema.js';
 import { demoCommand } from './commands/demo.js';
 import { generateCommand } from './commands/generate.js';
+import { generateDagCommand } from './commands/generate-dag.js';
 import { initCommand } from './commands/init.js';
 import { runTablesCommand } from './commands/run.js';
 import { validateCommand } from './commands/validate.js';
@@ -25,14 +26,16 @@ const parser = yargs(hideBin(process.argv))
   .command('validate', 'check a config.yaml (syntax, fields, environment variables)', (y) => y
     .option('config', { type: 'string', demandOption: true }),
   (argv) => runCommand(log, () => validateCommand(argv.config)))
-  .command('generate <what> [table]', 'generate schemas/<table>.avsc + .json (+ DDL) from the source', (y) => y
-    .positional('what', { choices: ['schema'] as const, demandOption: true })
+  .command('generate <what> [table]', 'generate schemas/<table>.avsc + .json (+ DDL) from the source, or dags/dag_<cloud>_<table>.py', (y) => y
+    .positional('what', { choices: ['schema', 'dag'] as const, demandOption: true })
     .positional('table', { type: 'string', describe: 'a table listed in the config' })
     .option('all', { type: 'boolean', default: false, describe: 'every table in the config' })
     .option('config', { type: 'string', demandOption: true })
-    .option('out', { type: 'string', describe: 'workspace root to write schemas/ under (default: current directory)' })
-    .option('sample-rows', { type: 'number', default: 0, describe: 'rows sampled to profile unconstrained NUMBER columns (0 = all)' }),
-  (argv) => runCommand(log, () => generateCommand({ table: argv.table, all: argv.all, config: argv.config, out: argv.out, sampleRows: argv['sample-rows'], log })))
+    .option('out', { type: 'string', describe: 'workspace root to write schemas/ or dags/ under (default: current directory)' })
+    .option('sample-rows', { type: 'number', default: 0, describe: 'schema: rows sampled to profile unconstrained NUMBER columns (0 = all)' }),
+  (argv) => runCommand(log, () => (argv.what === 'dag'
+    ? generateDagCommand({ table: argv.table, all: argv.all, config: argv.config, out: argv.out })
+    : generateCommand({ table: argv.table, all: argv.all, config: argv.config, out: argv.out, sampleRows: argv['sample-rows'], log }))))
   .command('run [table]', 'extract and load a table in one process (a new run)', (y) => y
     .positional('table', { type: 'string' })
     .option('all', { type: 'boolean', default: false, describe: 'every table in the config, one after another' })

@@ -65,18 +65,29 @@ export async function extract(ctx: ExtractContext): Promise<Manifest> {
   let maxSeen: number | bigint | null = null;
   let files;
   try {
-    const batches = ctx.source.read({
+    const plan = {
       model,
       window: partition ? { column: partition.name, low: window.low, high: window.high, includeNulls: window.includeNulls } : undefined,
       chunk: ctx.chunk,
       batchSize: ctx.config.staging.batch_rows,
-    });
-    for await (const batch of batches) {
-      ctx.signal?.throwIfAborted();
-      if (partition) maxSeen = maxOf(batch, partition.name, maxSeen);
-      await writer.write(batch);
-      rows += batch.length;
-      progress.tick(rows);
+    };
+    if (ctx.source.readEncoded) {
+      // The fast path: the source transcodes its wire format straight to AVRO records.
+      for await (const batch of ctx.source.readEncoded(plan)) {
+        ctx.signal?.throwIfAborted();
+        if (batch.maxWatermark !== null && (maxSeen === null || batch.maxWatermark > maxSeen)) maxSeen = batch.maxWatermark;
+        await writer.writeEncoded(batch);
+        rows += batch.rows;
+        progress.tick(rows);
+      }
+    } else {
+      for await (const batch of ctx.source.read(plan)) {
+        ctx.signal?.throwIfAborted();
+        if (partition) maxSeen = maxOf(batch, partition.name, maxSeen);
+        await writer.write(batch);
+        rows += batch.length;
+        progress.tick(rows);
+      }
     }
     ctx.signal?.throwIfAborted();
     files = await writer.close();

@@ -20,15 +20,22 @@ export async function runCommand(log: Logger, body: () => Promise<void>): Promis
 
 /**
  * An AbortSignal fired by SIGTERM / SIGINT, so a run stops between batches and publishes nothing
- * partial. A second signal exits at once.
+ * partial. A run blocked on I/O may never reach a batch boundary, so after `graceMs` the process
+ * exits anyway (exit 1: nothing was published, a retry is safe); a second signal exits at once.
+ * Handlers are installed explicitly because node as a container's PID 1 ignores SIGTERM otherwise.
  */
-export function shutdownSignal(log: Logger): AbortSignal {
+export function shutdownSignal(log: Logger, graceMs = 10_000): AbortSignal {
   const controller = new AbortController();
+  const exitNow = (reason: string): never => {
+    process.stderr.write(`datapipe: ${reason} — nothing partial is left visible; re-running it is safe\n`);
+    process.exit(EXIT.transient);
+  };
   const onSignal = (signal: NodeJS.Signals): void => {
-    if (controller.signal.aborted) process.exit(128 + (signal === 'SIGINT' ? 2 : 15));
+    if (controller.signal.aborted) exitNow(`stopped by a second ${signal}`);
     log.warn({ signal }, 'stopping: the current run is abandoned and will not be published');
     controller.abort(new TransientError(`stopped by ${signal} before the run finished; nothing was published — re-run it`));
+    setTimeout(() => exitNow(graceMs > 0 ? `stopped by ${signal}; the run did not stop within ${graceMs / 1000} s and was ended` : `stopped by ${signal} before the run finished`), graceMs).unref();
   };
-  process.once('SIGTERM', onSignal).once('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal).on('SIGINT', onSignal);
   return controller.signal;
 }

@@ -2,10 +2,11 @@ import { crc32, deflateRaw, inflateRaw } from 'node:zlib';
 import { compress, uncompress } from 'snappy';
 
 /**
- * Block codecs for avsc's BlockEncoder / BlockDecoder (`codecs` option). Every codec is
- * asynchronous, so compression runs on the libuv threadpool (zlib) or snappy's native worker
- * while the main thread keeps encoding. These three are what every target reads: Redshift's
- * `COPY … FORMAT AS AVRO` accepts only null, deflate and snappy (research/warehouses.md).
+ * Block codecs: PartWriter's compression (block-pipeline.ts) and avsc's BlockDecoder (`codecs`
+ * option) share avsc's callback signature. Every codec is asynchronous — zlib and snappy's
+ * native async task both run on the libuv threadpool — so the main thread keeps encoding. These
+ * three are what every target reads: Redshift's `COPY … FORMAT AS AVRO` accepts only null,
+ * deflate and snappy (research/warehouses.md).
  */
 export type AvroCodec = 'null' | 'deflate' | 'snappy';
 
@@ -21,20 +22,26 @@ export interface CodecOptions {
 
 /**
  * Level 1, not zlib's 6: on typical rows it compresses about 3× faster (≈46 vs 14 MB/s per core)
- * for files about 5% larger, and avsc's encoder waits for each block's compression, so the level
- * sets the extractor's pace. Staging files are transient; their size matters less than the run's.
+ * for files about 5% larger, and on a small machine compression is what the extractor's pace
+ * comes down to when a source hands over encoded records (PartWriter.writeEncoded). Staging
+ * files are transient; their size matters less than the run's.
  */
 export const DEFAULT_DEFLATE_LEVEL = 1;
 
 const CRC_BYTES = 4;
+
+/** zlib's default output chunk, the floor for small blocks. */
+const MIN_CHUNK_BYTES = 16_384;
 
 /** Codecs for writing. */
 export function encoderCodecs(options: CodecOptions = {}): Record<AvroCodec, CodecFunction> {
   const deflateOptions = { level: options.deflateLevel ?? DEFAULT_DEFLATE_LEVEL };
   return {
     null: (block, callback) => callback(null, block),
-    // The spec's deflate is raw RFC 1951 data, without the zlib header.
-    deflate: (block, callback) => deflateRaw(block, deflateOptions, callback),
+    // The spec's deflate is raw RFC 1951 data, without the zlib header. An output chunk as large as
+    // the block: zlib hands back one chunk per threadpool round trip (16 KiB by default), and each
+    // round trip costs the main thread a callback, so one trip per block leaves it free to encode.
+    deflate: (block, callback) => deflateRaw(block, { ...deflateOptions, chunkSize: Math.max(MIN_CHUNK_BYTES, block.length + 1024) }, callback),
     snappy: (block, callback) => {
       compress(block).then((compressed) => {
         // The spec appends the big-endian CRC32 of the *uncompressed* block after the snappy data.

@@ -2,12 +2,11 @@ import avro from 'avsc';
 import type { AvroCodec } from './codecs.js';
 
 /**
- * The Avro object container header, written by DataPipe itself rather than by avsc's
- * BlockEncoder. The encoder is handed a parsed Type (the only way to give it the BigInt-safe
- * long: it parses a plain schema without options), and a Type serialises its schema without
- * `logicalType`, `precision`, `scale` on primitives and without custom attributes
- * (research/oracle-avro.md §5). So the encoder runs with `writeHeader: 'never'` and this header
- * carries the plain schema JSON, byte for byte as given.
+ * The Avro object container header, written by DataPipe itself (the blocks too: part-upload.ts)
+ * rather than by avsc's BlockEncoder. Records are encoded with a parsed Type (the only way to get
+ * the BigInt-safe long), and a Type serialises its schema without `logicalType`, `precision`,
+ * `scale` on primitives and without custom attributes (research/oracle-avro.md §5), so this
+ * header carries the plain schema JSON instead, byte for byte as given.
  */
 
 /** `Obj` followed by the format version 1 (Avro 1.12 specification, "Object Container Files"). */

@@ -1,71 +1,63 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { Transform, pipeline, type Duplex, type TransformCallback } from 'node:stream';
-import avro from 'avsc';
 import type { Type } from 'avsc';
 import { ContractError } from '../errors.js';
 import type { Row } from '../model/column.js';
 import type { ObjectStore } from '../stores/object-store.js';
 import type { AvscRecordSchema } from './avsc-schema.js';
+import { BlockBuffer } from './block-buffer.js';
+import { BlockPipeline, type CompressedBlock } from './block-pipeline.js';
 import { encoderCodecs, type AvroCodec, type CodecFunction } from './codecs.js';
-import { containerHeader, SYNC_MARKER_BYTES } from './container-header.js';
 import { describeEncodeFailure } from './encode-failure.js';
 import { avroTypeFor } from './long-type.js';
+import { PartUpload, type PartInfo } from './part-upload.js';
+
+export type { PartInfo } from './part-upload.js';
 
 export interface PartWriterOptions {
   store: ObjectStore;
   /** The plain `.avsc` JSON: it goes into every file header as is. */
   schema: AvscRecordSchema;
   codec: AvroCodec;
-  /** A part is closed once its encoded size reaches this (checked after each row; may overshoot by about a block). */
+  /** A part is closed once its encoded size reaches this (checked after each block, so it overshoots by less than a block). */
   partSizeBytes: number;
   /** The object key of part number `seq` (0, 1, 2, …). */
   keyFor(seq: number): string;
-  /** Uncompressed bytes per AVRO block (avsc's `blockSize`); DEFAULT_BLOCK_SIZE_BYTES when absent. */
+  /** A block is closed once its records reach this many uncompressed bytes; DEFAULT_BLOCK_SIZE_BYTES when absent. */
   blockSizeBytes?: number;
   /** zlib level for `deflate`. */
   deflateLevel?: number;
 }
 
-/** One uploaded part, as the manifest lists it. */
-export interface PartInfo {
-  key: string;
+/** Records already in AVRO binary encoding, concatenated (what `Source.readEncoded` yields). */
+export interface EncodedRecords {
+  records: Buffer;
   rows: number;
-  bytes: number;
-  sha256: string;
 }
 
 /**
- * 256 KiB blocks: fewer compression round trips than avsc's 64 KiB default and slightly better
- * ratios, far below BigQuery's 16 MB block limit (research/warehouses.md).
+ * 256 KiB blocks: few compression round trips and good ratios, far below BigQuery's 16 MB block
+ * limit (research/warehouses.md).
  */
 export const DEFAULT_BLOCK_SIZE_BYTES = 262_144;
 
-/** An AVRO block's framing besides its data: two varint counts (≤ 10 bytes each) and the sync marker. */
-const BLOCK_FRAMING_BYTES = 2 + SYNC_MARKER_BYTES;
-
-interface OpenPart {
-  key: string;
-  encoder: Duplex;
-  sink: PartSink;
-  /** The store's upload; rejected uploads are observed by finish, drain and abort. */
-  upload: Promise<void>;
-  /** Set once the upload has ended, either way: from then on the part can take no more rows. */
-  ended: unknown;
-  /** Called when the upload ends while write() waits for `drain`. */
-  onEnded: ((error: unknown) => void) | null;
-  rows: number;
-  /** Header plus compressed blocks so far: what rotation compares with `partSizeBytes`. */
-  encodedBytes: number;
-}
+/**
+ * Blocks compressing or waiting for the upload at once. Four keep both cores of a small machine
+ * busy (the encoder on one, zlib or snappy on the threadpool) and bound memory to a few blocks.
+ */
+export const MAX_BLOCKS_IN_FLIGHT = 4;
 
 /**
  * Writes rows as AVRO object container files of bounded size, each streamed to the store as it is
- * encoded (architecture.md, run protocol step 4): memory stays at about one block per part, and
- * `write()` waits whenever the upload is slower than the source. Rows must already be AVRO-ready
- * (`AvroValue`, shared/model/column.ts). `close()` returns the parts for the manifest; an empty
- * input still yields one valid part with zero records, so every run has at least one file and the
- * loader's stage table always gets the schema. `abort()` discards the in-flight upload and deletes
- * the parts already completed, so a failed run leaves no files behind for a prefix listing to find.
+ * written (architecture.md, run protocol step 4). Records are encoded into a block buffer; a full
+ * block is compressed off the main thread while the next one fills, and blocks reach the file
+ * strictly in order (BlockPipeline). `write()` waits whenever compression or the upload falls
+ * behind, so memory stays at a few blocks whatever the table size. Rows must be AVRO-ready
+ * (`AvroValue`, shared/model/column.ts); `writeEncoded()` takes records a source already encoded.
+ * A part ends, and the next begins, between blocks once it reaches `partSizeBytes` — decided on
+ * exact sizes, so the same rows always give the same parts. `close()` returns the parts for the
+ * manifest; an empty input still yields one valid part with zero records, so every run has at
+ * least one file and the loader's stage table always gets the schema. `abort()` discards the
+ * uploads in flight and deletes the parts already published, so a failed run leaves no files
+ * behind for a prefix listing to find.
  */
 export class PartWriter {
   readonly #store: ObjectStore;
@@ -73,191 +65,186 @@ export class PartWriter {
   readonly #schema: AvscRecordSchema;
   readonly #type: Type;
   readonly #codec: AvroCodec;
-  readonly #codecs: Record<AvroCodec, CodecFunction>;
   readonly #partSizeBytes: number;
   readonly #blockSizeBytes: number;
   readonly #keyFor: (seq: number) => string;
-  #current: OpenPart | null = null;
+  readonly #block: BlockBuffer;
+  readonly #pipeline: BlockPipeline;
+  #current: PartUpload | null = null;
+  /** The previous part publishing while the next one fills; it never rejects (failures land in #failure). */
+  #publishing: Promise<void> = Promise.resolve();
+  /** Every part opened, so abort() can reach each one whatever state it is in. */
+  #opened: PartUpload[] = [];
   #parts: PartInfo[] = [];
   #seq = 0;
   #failure: unknown = null;
   #closed = false;
+  #aborted = false;
   #busy = false;
 
   constructor(options: PartWriterOptions) {
     if (!(options.partSizeBytes > 0)) throw new Error(`partSizeBytes must be positive (got ${options.partSizeBytes})`);
     const blockSize = options.blockSizeBytes ?? DEFAULT_BLOCK_SIZE_BYTES;
     if (!Number.isInteger(blockSize) || blockSize <= 0) throw new Error(`blockSizeBytes must be a positive integer (got ${blockSize})`);
+    const codecs: Partial<Record<string, CodecFunction>> = encoderCodecs({ deflateLevel: options.deflateLevel });
+    const compress = codecs[options.codec];
+    if (compress === undefined) throw new Error(`unknown AVRO codec ${String(options.codec)} (null, deflate or snappy)`);
     this.#store = options.store;
     this.#schemaJson = JSON.stringify(options.schema);
     this.#schema = options.schema;
     this.#type = avroTypeFor(options.schema);
     this.#codec = options.codec;
-    this.#codecs = encoderCodecs({ deflateLevel: options.deflateLevel });
-    if (!this.#codecs[options.codec]) throw new Error(`unknown AVRO codec ${String(options.codec)} (null, deflate or snappy)`);
     this.#partSizeBytes = options.partSizeBytes;
     this.#blockSizeBytes = blockSize;
     this.#keyFor = options.keyFor;
+    // Room for a full block plus the record that crosses the limit; it grows if a record or batch needs more.
+    this.#block = new BlockBuffer(blockSize + Math.min(blockSize, 65_536));
+    this.#pipeline = new BlockPipeline({
+      compress, maxInFlight: MAX_BLOCKS_IN_FLIGHT, deliver: (block) => this.#deliver(block), onFailure: (error) => this.#fail(error),
+    });
   }
 
   /**
-   * Encodes a batch; resolves once the encoder can take more (backpressure from the upload).
-   * A key missing from a row is written as the field's default — null for a nullable column — and
-   * fails for a required one. A value of the wrong kind rejects with a ContractError naming the field.
+   * Encodes a batch; resolves once the writer can take more (backpressure from compression and
+   * upload). A key missing from a row is written as the field's default — null for a nullable
+   * column — and fails for a required one. A value of the wrong kind rejects with a ContractError
+   * naming the field.
    */
   async write(rows: Row[]): Promise<void> {
     this.#enter('write');
     try {
+      const block = this.#block;
       for (let i = 0; i < rows.length; i++) {
-        const part = this.#current ?? this.#open();
-        const ready = part.encoder.write(rows[i]);
-        if (this.#failure !== null) throw this.#failure;
-        part.rows++;
-        if (!ready) await this.#drain(part);
-        if (part.encodedBytes >= this.#partSizeBytes) await this.#finishCurrent();
+        const row = rows[i];
+        try {
+          block.appendValue(this.#type, row);
+        } catch (cause) {
+          throw new ContractError(describeEncodeFailure(this.#schema, this.#type, row, cause), { cause });
+        }
+        if (block.length >= this.#blockSizeBytes) await this.#flushBlock();
       }
     } catch (error) {
-      this.#failure ??= error;
+      this.#fail(error);
       throw error;
     } finally {
       this.#busy = false;
     }
   }
 
-  /** Finishes the last part and returns every part written, in order. */
+  /**
+   * Appends records already in AVRO binary encoding per this writer's schema, without decoding
+   * them: the fast path for sources that transcode their wire format (`Source.readEncoded`). A
+   * batch is never split across blocks, so a block may exceed `blockSizeBytes` by one batch. The
+   * bytes are copied; the caller may reuse `records` once this resolves.
+   */
+  async writeEncoded(batch: EncodedRecords): Promise<void> {
+    this.#enter('writeEncoded');
+    try {
+      if (!Number.isSafeInteger(batch.rows) || batch.rows < 0) {
+        throw new Error(`an encoded batch needs a row count that is a non-negative integer (got ${batch.rows})`);
+      }
+      if (batch.rows === 0 && batch.records.length > 0) {
+        throw new Error(`an encoded batch of 0 rows carries ${batch.records.length} bytes`);
+      }
+      this.#block.appendEncoded(batch.records, batch.rows);
+      if (this.#block.length >= this.#blockSizeBytes) await this.#flushBlock();
+    } catch (error) {
+      this.#fail(error);
+      throw error;
+    } finally {
+      this.#busy = false;
+    }
+  }
+
+  /** Writes the last block, finishes the last part and returns every part written, in order. */
   async close(): Promise<PartInfo[]> {
     this.#enter('close');
     this.#closed = true;
     try {
-      if (this.#current === null && this.#parts.length === 0) this.#open();
-      if (this.#current !== null) await this.#finishCurrent();
+      if (this.#block.records > 0) await this.#flushBlock();
+      await this.#pipeline.flush();
+      if (this.#opened.length === 0) this.#open();
+      await this.#publishCurrent();
+      await this.#publishing;
+      if (this.#failure !== null) throw this.#failure;
+      if (this.#aborted) throw new Error('the PartWriter was aborted');
       return [...this.#parts];
     } catch (error) {
-      this.#failure ??= error;
+      this.#fail(error);
       throw error;
     } finally {
       this.#busy = false;
     }
   }
 
-  /** Destroys the in-flight upload (nothing is published) and deletes completed parts, best effort. */
+  /** Destroys the uploads in flight (nothing more is published) and deletes the parts already published, best effort. */
   async abort(): Promise<void> {
     this.#closed = true;
-    const part = this.#current;
+    this.#aborted = true;
+    this.#pipeline.fail(new Error('the PartWriter was aborted'));
     this.#current = null;
-    if (part !== null) {
-      const reason = new Error(`part ${part.key} aborted`);
-      part.encoder.destroy(reason);
-      part.sink.destroy(reason);
-      await part.upload.catch(() => undefined);
-    }
-    const keys = this.#parts.map((p) => p.key);
+    // #open() refuses from now on, so this list is complete.
+    const opened = this.#opened;
+    const published = await Promise.all(opened.map((part) => part.destroy(new Error(`part ${part.key} aborted`))));
+    await this.#pipeline.settled();
+    await this.#publishing;
     this.#parts = [];
+    const keys = opened.filter((_, i) => published[i]).map((part) => part.key);
     // The run has failed already; a leftover part is overwritten by the retry, so do not mask the cause.
     if (keys.length > 0) await this.#store.delete(keys).catch(() => undefined);
   }
 
-  #enter(method: 'write' | 'close'): void {
+  #enter(method: 'write' | 'writeEncoded' | 'close'): void {
     if (this.#failure !== null) throw this.#failure;
     if (this.#closed) throw new Error(`PartWriter.${method}() after close() or abort()`);
     if (this.#busy) throw new Error(`PartWriter.${method}() while a write() is still pending: await each call`);
     this.#busy = true;
   }
 
-  #open(): OpenPart {
-    const key = this.#keyFor(this.#seq++);
-    const syncMarker = randomBytes(SYNC_MARKER_BYTES);
-    const encoder = new avro.streams.BlockEncoder(this.#type, {
-      codec: this.#codec, codecs: this.#codecs, blockSize: this.#blockSizeBytes, syncMarker, writeHeader: 'never',
-    });
-    const sink = new PartSink();
-    const header = containerHeader(this.#schemaJson, this.#codec, syncMarker);
-    sink.write(header);
-    let upload: Promise<void>;
-    try {
-      upload = this.#store.upload(key, sink);
-    } catch (error) {
-      upload = Promise.reject(error);
-    }
-    const part: OpenPart = { key, encoder, sink, upload, ended: undefined, onEnded: null, rows: 0, encodedBytes: header.length };
-    const end = (error: unknown): void => {
-      part.ended ??= error;
-      part.onEnded?.(error);
-    };
-    upload.then(() => end(new Error(`the upload of ${key} finished before the part was complete`)), end);
-    encoder.on('block', (info: { compressedDataLength: number }) => {
-      part.encodedBytes += info.compressedDataLength + BLOCK_FRAMING_BYTES;
-    });
-    // Emitted synchronously inside encoder.write(), so write() sees it before counting the row.
-    encoder.on('typeError', (cause: unknown, value: unknown) => {
-      this.#failure ??= new ContractError(describeEncodeFailure(this.#schema, this.#type, value, cause), { cause });
-    });
-    // On any error pipeline() destroys both streams, which makes the store's upload reject.
-    pipeline(encoder, sink, () => undefined);
+  /** Remembers the first failure; after abort() nothing counts as one. */
+  #fail(error: unknown): void {
+    if (!this.#aborted) this.#failure ??= error;
+  }
+
+  #flushBlock(): Promise<void> {
+    const { data, records } = this.#block.take();
+    return this.#pipeline.push(data, records);
+  }
+
+  /** Runs once per block, in block order (BlockPipeline): the only place parts are written and rotated. */
+  async #deliver(block: CompressedBlock): Promise<void> {
+    const part = this.#current ?? this.#open();
+    await part.writeBlock(block.records, block.data);
+    if (part.bytes >= this.#partSizeBytes) await this.#publishCurrent();
+  }
+
+  #open(): PartUpload {
+    if (this.#aborted) throw new Error('the PartWriter was aborted');
+    const part = new PartUpload(this.#store, this.#keyFor(this.#seq++), this.#schemaJson, this.#codec, this.#blockSizeBytes);
+    this.#opened.push(part);
     this.#current = part;
     return part;
   }
 
-  /** Waits for `drain`, or fails as soon as the encoder errors or the upload ends early. */
-  async #drain(part: OpenPart): Promise<void> {
-    const encoder = part.encoder;
-    try {
-      if (part.ended !== undefined) throw part.ended;
-      if (encoder.destroyed) throw new Error(`the encoder of ${part.key} was destroyed`);
-      await new Promise<void>((resolve, reject) => {
-        const settle = (error?: unknown): void => {
-          encoder.off('drain', onDrain);
-          encoder.off('error', settle);
-          encoder.off('close', onClose);
-          part.onEnded = null;
-          if (error === undefined) resolve();
-          else reject(error);
-        };
-        const onDrain = (): void => settle();
-        const onClose = (): void => settle(new Error(`the encoder of ${part.key} closed while rows were pending`));
-        encoder.on('drain', onDrain);
-        encoder.on('error', settle);
-        encoder.on('close', onClose);
-        part.onEnded = settle;
-      });
-    } catch (error) {
-      throw this.#failure ?? error;
-    }
-  }
-
-  async #finishCurrent(): Promise<void> {
+  /**
+   * Ends the current part and lets it publish in the background while the next part fills: a
+   * store's final request (a multipart completion, a rename) need not stall encoding. One part
+   * publishes at a time, so PartInfo stays in order and memory stays bounded.
+   */
+  async #publishCurrent(): Promise<void> {
     const part = this.#current;
-    if (part === null) return;
     this.#current = null;
-    part.encoder.end();
-    try {
-      await part.upload;
-    } catch (error) {
-      throw this.#failure ?? error;
-    }
+    await this.#publishing;
     if (this.#failure !== null) throw this.#failure;
-    const sha256 = part.sink.sha256;
-    if (sha256 === undefined) {
-      throw new Error(`the store reported ${part.key} uploaded before reading it to the end; the object may be truncated`);
-    }
-    this.#parts.push({ key: part.key, rows: part.rows, bytes: part.sink.bytes, sha256 });
-  }
-}
-
-/** Passes a part's bytes through to the upload, counting them and hashing them (sha256). */
-class PartSink extends Transform {
-  bytes = 0;
-  sha256: string | undefined;
-  readonly #hash = createHash('sha256');
-
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    this.#hash.update(chunk);
-    this.bytes += chunk.length;
-    callback(null, chunk);
-  }
-
-  override _flush(callback: TransformCallback): void {
-    this.sha256 = this.#hash.digest('hex');
-    callback();
+    if (part === null) return;
+    this.#publishing = part.finish().then(
+      (info) => {
+        this.#parts.push(info);
+      },
+      (error: unknown) => {
+        this.#fail(error);
+        this.#pipeline.fail(error);
+      },
+    );
   }
 }

@@ -3,9 +3,11 @@
  * misspelt key is an error rather than a silently ignored setting. Its `.describe()` texts become
  * the JSON Schema editors autocomplete from (json-schema.ts).
  *
- * The sections live beside this file: source-schema.ts, destination-schema.ts, table-schema.ts.
+ * The sections live beside this file: source-schema.ts, destination-schema.ts, table-schema.ts,
+ * airflow-schema.ts (images and generated DAGs).
  */
 import { z } from 'zod';
+import { airflowSchema, imagesSchema } from './airflow-schema.js';
 import { destinationSchema } from './destination-schema.js';
 import { sourceSchema } from './source-schema.js';
 import { PROJECT_NAME_PATTERN, wholeNumber } from './schema-primitives.js';
@@ -19,6 +21,7 @@ export {
 } from './destination-schema.js';
 export { oracleConnectString, type OracleConnection, type PostgresConnection, type SourceConfig } from './source-schema.js';
 export type { TableSpec } from './table-schema.js';
+export { PLATFORMS, type AirflowConfig, type ImagesConfig, type Platform } from './airflow-schema.js';
 export { PROJECT_NAME_PATTERN } from './schema-primitives.js';
 
 const project = z
@@ -56,15 +59,7 @@ const schedule = z
     return fields.length === 5 && fields.every((field) => CRON_FIELD.test(field));
   }, { error: 'is not a schedule — write daily, hourly, or a five-field cron expression such as "0 2 * * *"' })
   .default('daily')
-  .describe('When the generated DAG runs: daily, hourly, or a five-field cron expression (default daily)');
-
-const images = z
-  .object({
-    registry: z.string().describe('Container registry the extractor and loader images are pushed to, e.g. us-docker.pkg.dev/acme/datapipe').optional(),
-    tag: z.string().describe('Image tag the generated DAGs run (default latest)').optional(),
-  })
-  .strict()
-  .describe('Images referenced by generated DAGs');
+  .describe('When the generated DAG runs, in airflow.timezone: daily (02:00), hourly (minute 0), or a five-field cron expression (default daily)');
 
 /** The whole config.yaml; parse with loadConfig, which also interpolates and words the errors. */
 export const configSchema = z
@@ -74,7 +69,8 @@ export const configSchema = z
     destination: destinationSchema,
     staging: staging.prefault({}),
     schedule,
-    images: images.optional(),
+    images: imagesSchema.optional(),
+    airflow: airflowSchema.optional(),
     tables: tablesSchema,
   })
   .strict()

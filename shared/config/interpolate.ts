@@ -107,3 +107,37 @@ export function interpolateString(text: string, env: Environment): StringInterpo
   }
   return { value: out, resolved };
 }
+
+/** A `${NAME}` / `${NAME:-default}` reference found in a string. */
+export interface VariableReference {
+  name: string;
+  /** `${NAME:-default}`: the value is optional. */
+  hasDefault: boolean;
+}
+
+/**
+ * The variables `text` references, in order, by the grammar interpolateString applies (`$${` is a
+ * literal, not a reference; malformed references are skipped — interpolation reports them).
+ * Used to tell what a pod's environment must provide without reading any value.
+ */
+export function variableReferences(text: string): VariableReference[] {
+  const found: VariableReference[] = [];
+  let i = 0;
+  while (i < text.length) {
+    if (text.startsWith('$${', i)) {
+      i += 3;
+      continue;
+    }
+    const close = text.startsWith('${', i) ? text.indexOf('}', i + 2) : -1;
+    if (close < 0) {
+      i += 1;
+      continue;
+    }
+    const body = text.slice(i + 2, close);
+    const separator = body.indexOf(':-');
+    const name = separator < 0 ? body : body.slice(0, separator);
+    if (NAME.test(name)) found.push({ name, hasDefault: separator >= 0 });
+    i = close + 1;
+  }
+  return found;
+}

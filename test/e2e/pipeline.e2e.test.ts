@@ -201,7 +201,9 @@ describe(`end to end on ${'the local target'} (PostgreSQL source → AVRO → Du
   });
 
   it('a run read in two chunks by two extractors loads once both manifests are there', async () => {
-    await client.query(`UPDATE "VENTAS_CABECERA" SET "PRECIO" = "PRECIO" + 1, "FECHA_VENTA" = "FECHA_VENTA" + interval '3 days' WHERE "ID_VENTA" % 10 = 0`);
+    // every tenth sale modified: its stamp moves past the watermark, spread over ~16 hours
+    const w = (await client.query<{ w: string }>(`SELECT max("FECHA_VENTA")::text AS w FROM "VENTAS_CABECERA"`)).rows[0]!.w;
+    await client.query(`UPDATE "VENTAS_CABECERA" SET "PRECIO" = "PRECIO" + 1, "FECHA_VENTA" = TIMESTAMP '${w}' + ("ID_VENTA" % 1000) * interval '1 minute' WHERE "ID_VENTA" % 10 = 0`);
     const runId = 'chunked-run';
     const common = ['--table', TABLE, '--run-id', runId, '--config', 'migracion-ventas/config.yaml'];
     const first = await run('extractor', [...common, '--chunk', '1/2'], { cwd, env });

@@ -2,38 +2,33 @@
  * The primary read path: `COPY (SELECT …) TO STDOUT (FORMAT binary)` streamed through
  * pg-copy-streams and parsed here — several times faster than fetching rows through a cursor,
  * because the server skips per-row protocol messages and text output, and the reader skips
- * text parsing.
+ * text parsing. Tuples become rows here, or AVRO records in postgres-encoded-read.ts.
  */
 import { to as copyTo } from 'pg-copy-streams';
 import type { Row } from '../../model/column.js';
 import type { ReadPlan } from '../source.js';
-import { BinaryCopyParser } from './postgres-binary-copy.js';
+import { BinaryCopyParser, type TupleHandler } from './postgres-binary-copy.js';
 import type { PostgresPoolClient } from './postgres-client.js';
 import { binaryTupleDecoder } from './postgres-rows.js';
 import { copySql } from './postgres-sql.js';
 
 /**
- * Streams the plan's rows in batches of `plan.batchSize` on a client already inside the read
- * transaction. Backpressure is the async iterator's: while the consumer holds a batch nothing is
- * read, the stream's buffer fills and the socket stops being read. Abandoned early, the stream is
- * destroyed; the caller must then close the connection, which is still inside the COPY.
+ * Runs the plan's COPY on a client already inside the read transaction and hands every tuple to
+ * `handle`. Yields whenever the handler pauses the parser (its batch is full); returns once the
+ * stream has ended at its trailer. Backpressure is the async iterator's: while the consumer holds
+ * a batch nothing is read, the stream's buffer fills and the socket stops being read. Abandoned
+ * early, the stream is destroyed; the caller must then close the connection, still inside the COPY.
  */
-export async function* copyBatches(client: PostgresPoolClient, plan: ReadPlan): AsyncGenerator<Row[]> {
+export async function* copyTuples(client: PostgresPoolClient, plan: ReadPlan, handle: TupleHandler): AsyncGenerator<void, void, undefined> {
   const stream = client.query(copyTo(copySql(plan), { highWaterMark: 256 * 1024 }));
-  const parser = new BinaryCopyParser(plan.model.columns.length, binaryTupleDecoder(plan.model));
+  const parser = new BinaryCopyParser(plan.model.columns.length);
   let done = false;
   try {
-    let rows: Row[] = [];
     for await (const chunk of stream as AsyncIterable<Buffer>) {
-      parser.feed(chunk, rows);
-      while (rows.length >= plan.batchSize) {
-        const rest = rows.splice(plan.batchSize);
-        yield rows;
-        rows = rest;
-      }
+      parser.feed(chunk);
+      while (parser.parse(handle)) yield;
     }
     parser.end();
-    if (rows.length > 0) yield rows;
     done = true;
   } finally {
     if (!done) {
@@ -43,4 +38,18 @@ export async function* copyBatches(client: PostgresPoolClient, plan: ReadPlan): 
       stream.destroy();
     }
   }
+}
+
+/** Streams the plan's rows in batches of `plan.batchSize` (see copyTuples for backpressure and cleanup). */
+export async function* copyBatches(client: PostgresPoolClient, plan: ReadPlan): AsyncGenerator<Row[]> {
+  const decode = binaryTupleDecoder(plan.model);
+  const { batchSize } = plan;
+  let rows: Row[] = [];
+  const collect: TupleHandler = (buf, offsets, lengths) => rows.push(decode(buf, offsets, lengths)) < batchSize;
+  for await (const _full of copyTuples(client, plan, collect)) {
+    const batch = rows;
+    rows = [];
+    yield batch;
+  }
+  if (rows.length > 0) yield rows;
 }

@@ -4,7 +4,7 @@
  * (ECONNREFUSED, …), and pg's own connection failures only a message. Messages name
  * `host:port/database` and the user, never the password.
  */
-import { DataPipeError, TerminalError, TransientError } from '../../errors.js';
+import { ContractError, DataPipeError, TerminalError, TransientError } from '../../errors.js';
 
 /** Where the error happened, for the one line the user reads. */
 export interface PostgresErrorContext {
@@ -42,6 +42,9 @@ export function classifyPostgresError(error: unknown, context: PostgresErrorCont
       return new TerminalError(`database ${context.database ?? '?'} does not exist on ${context.host ?? target} — check source.connection.database`, options);
     case '42501':
       return new TerminalError(`PostgreSQL at ${target}: ${message}${context.user ? ` (user ${context.user})` : ''} — grant the user USAGE on the schema and SELECT on the table`, options);
+    case '22021':
+      // With client_encoding UTF8 the server converts text or, from a SQL_ASCII database, checks it.
+      return new ContractError(`PostgreSQL at ${target}: ${message} — a text value is not valid in UTF-8 (a SQL_ASCII database stores bytes unchecked); fix the value in the source`, options);
     case 'ENOTFOUND':
       return new TerminalError(`cannot connect to PostgreSQL at ${target}: host not found — check source.connection.host`, options);
   }

@@ -122,12 +122,14 @@ export function copySql(plan: ReadPlan): string {
 }
 
 /**
- * Transaction-local settings for one read, all bound values: the window bounds, and the output
- * formats the text (cursor) path parses — UTC, ISO dates, ISO-8601 intervals, shortest exact floats.
+ * Transaction-local settings for one read, all bound values: the window bounds, text sent as
+ * UTF-8 (pg does not ask for it at connect, and the session would otherwise use the database's
+ * encoding: LATIN1 bytes read as UTF-8 would garble every accent), and the output formats the text
+ * (cursor) path parses — UTC, ISO dates, ISO-8601 intervals, shortest exact floats.
  */
 export function readSettings(window: ReadWindow | undefined): { sql: string; values: string[] } {
   const settings: [string, string][] = [
-    ['TimeZone', 'UTC'], ['DateStyle', 'ISO, YMD'], ['IntervalStyle', 'iso_8601'],
+    ['client_encoding', 'UTF8'], ['TimeZone', 'UTC'], ['DateStyle', 'ISO, YMD'], ['IntervalStyle', 'iso_8601'],
     ['extra_float_digits', '3'], ['bytea_output', 'hex'],
     [WINDOW_SETTINGS.low, window?.low ?? ''], [WINDOW_SETTINGS.high, window?.high ?? ''],
   ];

@@ -10,6 +10,7 @@ import { decimalBytesToText } from '../../../shared/avro/decimal.js';
 import { PartWriter } from '../../../shared/avro/part-writer.js';
 import type { AvroValue, Column, Row } from '../../../shared/model/column.js';
 import { daysToDateText, microsToDatetimeText, microsToTimestampText } from '../../../shared/model/temporal.js';
+import { encodedBatches } from './encoded-batches.js';
 import { edgeRows, everyKindModel } from './fixtures.js';
 import { MemoryStore } from './memory-store.js';
 
@@ -40,14 +41,18 @@ async function freshFolder(): Promise<string> {
   return folder;
 }
 
-/** Writes rows through PartWriter and saves the parts as files; returns the folder. */
-async function writeParts(codec: AvroCodec, rows: Row[], partSizeBytes: number): Promise<{ folder: string; parts: number }> {
+/**
+ * Writes rows through PartWriter — as rows, or (`encoded`) as batches of records already encoded,
+ * the way a transcoding source hands them over — and saves the parts as files; returns the folder.
+ */
+async function writeParts(codec: AvroCodec, rows: Row[], partSizeBytes: number, input: 'rows' | 'encoded' = 'rows'): Promise<{ folder: string; parts: number }> {
   const store = new MemoryStore();
   const writer = new PartWriter({
     store, schema: modelToAvsc(everyKindModel), codec, partSizeBytes, blockSizeBytes: 2048,
     keyFor: (seq) => `run=r1/part-0000-${String(seq).padStart(6, '0')}.avro`,
   });
-  await writer.write(rows);
+  if (input === 'rows') await writer.write(rows);
+  else for (const batch of encodedBatches(rows, 7)) await writer.writeEncoded(batch);
   const parts = await writer.close();
   const folder = await freshFolder();
   for (const part of parts) await writeFile(join(folder, basename(part.key)), store.objects.get(part.key)!);
@@ -83,9 +88,10 @@ function bulkRows(count: number): Row[] {
 }
 
 describe.skipIf(fastavroMissing !== null)('fastavro reads what PartWriter writes', () => {
-  test.each<AvroCodec>(['deflate', 'snappy'])('%s: schema, logical types and every value', async (codec) => {
+  const inputs: [AvroCodec, 'rows' | 'encoded'][] = [['deflate', 'rows'], ['snappy', 'rows'], ['deflate', 'encoded'], ['snappy', 'encoded']];
+  test.each(inputs)('%s from %s: schema, logical types and every value', async (codec, input) => {
     const rows = [...edgeRows(), ...bulkRows(400)];
-    const { folder, parts } = await writeParts(codec, rows, 8_000);
+    const { folder, parts } = await writeParts(codec, rows, 8_000, input);
     expect(parts).toBeGreaterThan(2);
     const dump = join(folder, 'dump.jsonl');
     const run = verify([folder, '--expect-rows', String(rows.length), '--dump', dump]);

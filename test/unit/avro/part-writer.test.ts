@@ -1,15 +1,14 @@
-import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { describe, expect, test } from 'vitest';
 import { modelToAvsc } from '../../../shared/avro/avsc-schema.js';
 import type { AvroCodec } from '../../../shared/avro/codecs.js';
-import { decimalTextToBytes } from '../../../shared/avro/decimal.js';
 import { readAvroHeader, readAvroRecords } from '../../../shared/avro/part-reader.js';
-import { PartWriter, type PartInfo, type PartWriterOptions } from '../../../shared/avro/part-writer.js';
+import { PartWriter, type PartWriterOptions } from '../../../shared/avro/part-writer.js';
 import { ContractError } from '../../../shared/errors.js';
 import type { Row } from '../../../shared/model/column.js';
 import { edgeRows, everyKindModel } from './fixtures.js';
 import { MemoryStore } from './memory-store.js';
+import { checkStored, manyRows, readAll } from './part-files.js';
 
 const schema = modelToAvsc(everyKindModel);
 
@@ -17,43 +16,6 @@ function writer(store: MemoryStore, options: Partial<PartWriterOptions> = {}): P
   return new PartWriter({
     store, schema, codec: 'deflate', partSizeBytes: 1 << 20, keyFor: (seq) => `run=1/part-0000-${String(seq).padStart(6, '0')}.avro`, ...options,
   });
-}
-
-/** Deterministic varied rows: every column filled in some rows, null in others. */
-function manyRows(count: number): Row[] {
-  const rows: Row[] = [];
-  for (let i = 0; i < count; i++) {
-    rows.push({
-      id: i, flag: i % 3 === 0 ? null : i % 2 === 0, small: i % 4 === 0 ? null : i / 4, big: i * 1.000001,
-      amount: i % 5 === 0 ? null : decimalTextToBytes(`${i}.${String(i % 100).padStart(2, '0')}`, 18, 2),
-      wide: decimalTextToBytes(`${BigInt(i) * 10n ** 30n + 7n}`, 38, 0), name: `row ${i} ✓`, doc_json: null,
-      span: `PT${i}S`, blob: Buffer.from([i & 0xff, (i >> 8) & 0xff]), day: 19000 + (i % 500),
-      at: 1706695872000000 + i, instant: i % 7 === 0 ? 253402300799999999n : -i, counter: i % 11 === 0 ? 2n ** 60n + BigInt(i) : null,
-    });
-  }
-  return rows;
-}
-
-async function readAll(store: MemoryStore, parts: PartInfo[]): Promise<Row[]> {
-  const rows: Row[] = [];
-  for (const part of parts) {
-    let count = 0;
-    for await (const record of readAvroRecords(await store.openRead(part.key))) {
-      rows.push(record);
-      count++;
-    }
-    expect(count, part.key).toBe(part.rows);
-  }
-  return rows;
-}
-
-function checkStored(store: MemoryStore, parts: PartInfo[]): void {
-  expect([...store.objects.keys()].sort()).toEqual(parts.map((p) => p.key).sort());
-  for (const part of parts) {
-    const body = store.objects.get(part.key)!;
-    expect(part.bytes, part.key).toBe(body.length);
-    expect(part.sha256, part.key).toBe(createHash('sha256').update(body).digest('hex'));
-  }
 }
 
 describe.each<AvroCodec>(['deflate', 'snappy', 'null'])('PartWriter with %s', (codec) => {
@@ -172,7 +134,7 @@ describe('PartWriter', () => {
   test('an upload refused at once rejects write() instead of waiting for a drain that never comes', async () => {
     const store = new MemoryStore({ refuseUploads: true });
     const w = writer(store, { codec: 'null', blockSizeBytes: 1024 });
-    await w.write(manyRows(1)); // opens the part; the refusal lands after this resolves
+    await w.write(manyRows(1)); // buffered: the part opens with the first full block, and the refusal lands then
     await new Promise((r) => setTimeout(r, 20));
     await expect(w.write(manyRows(20_000))).rejects.toThrow('access denied writing run=1/part-0000-000000.avro');
     await w.abort();

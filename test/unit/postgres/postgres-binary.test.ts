@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ContractError } from '../../../shared/errors.js';
 import type { Column, Row, TableModel } from '../../../shared/model/column.js';
 import { ValueError } from '../../../shared/model/value-error.js';
-import { BinaryCopyParser } from '../../../shared/sources/postgres/postgres-binary-copy.js';
+import { BinaryCopyParser, type TupleHandler } from '../../../shared/sources/postgres/postgres-binary-copy.js';
 import {
   binaryDecoder, dateDays, decimalBytes, epochMicros, intervalParts, numericDecimal, numericText, readInt64,
 } from '../../../shared/sources/postgres/postgres-binary-values.js';
@@ -153,28 +153,68 @@ describe('binary COPY parser', () => {
     { id: 8, nombre: '', monto: Buffer.from([0x9c]) }, // -100 unscaled
   ];
 
+  /** Feeds `chunks` in order, decoding every tuple. */
+  const parseAll = (chunks: Buffer[], rows: Row[] = []): { rows: Row[]; parser: BinaryCopyParser } => {
+    const parser = new BinaryCopyParser(3);
+    const decode = binaryTupleDecoder(model);
+    const collect: TupleHandler = (buf, offsets, lengths) => rows.push(decode(buf, offsets, lengths)) > 0;
+    for (const chunk of chunks) {
+      parser.feed(chunk);
+      expect(parser.parse(collect)).toBe(false);
+    }
+    return { rows, parser };
+  };
+  const split = (buf: Buffer, size: number) => Array.from({ length: Math.ceil(buf.length / size) }, (_, i) => buf.subarray(i * size, (i + 1) * size));
+
   it('parses tuples however the stream is split', () => {
     for (const size of [1, 2, 3, 7, 19, 20, 64, stream.length]) {
-      const parser = new BinaryCopyParser(3, binaryTupleDecoder(model));
-      const rows: Row[] = [];
-      for (let at = 0; at < stream.length; at += size) parser.feed(stream.subarray(at, at + size), rows);
+      const { rows, parser } = parseAll(split(stream, size));
       parser.end();
       expect(rows, `chunks of ${size}`).toEqual(expected);
     }
   });
 
+  it('joins a tuple whose long field spans many chunks', () => {
+    const long = 'ñ'.repeat(700);
+    const wide = copyStream([[hex('0000000000000001'), Buffer.from(long), null], [hex('0000000000000002'), Buffer.from('b'), null]]);
+    for (const size of [1, 5, 100, 1399, 1400, 1401]) {
+      const { rows, parser } = parseAll(split(wide, size));
+      parser.end();
+      expect(rows, `chunks of ${size}`).toEqual([{ id: 1, nombre: long, monto: null }, { id: 2, nombre: 'b', monto: null }]);
+    }
+  });
+
+  it('pauses after a tuple when the handler says so, and resumes there', () => {
+    const parser = new BinaryCopyParser(3);
+    const decode = binaryTupleDecoder(model);
+    const rows: Row[] = [];
+    const one: TupleHandler = (buf, offsets, lengths) => rows.push(decode(buf, offsets, lengths)) === 0;
+    parser.feed(stream);
+    const pauses = [parser.parse(one), parser.parse(one), parser.parse(one), parser.parse(one)];
+    expect(pauses).toEqual([true, true, true, false]);
+    expect(rows).toEqual(expected);
+    parser.end();
+    expect(() => parser.feed(stream.subarray(0, 1))).not.toThrow();
+    expect(() => parser.parse(one)).toThrow('COPY output continues after its trailer');
+  });
+
+  it('refuses a chunk fed before the previous one was parsed', () => {
+    const parser = new BinaryCopyParser(3);
+    parser.feed(stream);
+    expect(parser.parse(() => false)).toBe(true);
+    expect(() => parser.feed(stream)).toThrow('BinaryCopyParser: a chunk was fed before the previous one was parsed');
+  });
+
   it('notices a stream cut before its trailer', () => {
-    const parser = new BinaryCopyParser(3, binaryTupleDecoder(model));
-    parser.feed(stream.subarray(0, stream.length - 2), []);
+    const { parser } = parseAll([stream.subarray(0, stream.length - 2)]);
     expect(() => parser.end()).toThrow('COPY output ended before its trailer');
   });
 
   it('a value that does not fit is a ContractError naming table, column, key and fix', () => {
     const bad = copyStream([[hex('000000000000002a'), Buffer.from('x'), hex('000600040000000304d2162e23340d801ed204ce')]]);
-    const parser = new BinaryCopyParser(3, binaryTupleDecoder(model));
     let error: unknown;
     try {
-      parser.feed(bad, []);
+      parseAll([bad]);
     } catch (e) {
       error = e;
     }

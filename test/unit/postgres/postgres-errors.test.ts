@@ -32,6 +32,9 @@ describe('PostgreSQL error classification', () => {
     const syntax = classifyPostgresError(pgError('42P01', 'relation "x" does not exist'), context);
     expect(syntax).toBeInstanceOf(TerminalError);
     expect(syntax.message).toBe('PostgreSQL at db.example:5432/erp: relation "x" does not exist (SQLSTATE 42P01)');
+    const notUtf8 = classifyPostgresError(pgError('22021', 'invalid byte sequence for encoding "UTF8": 0xe9'), context);
+    expect(notUtf8).toBeInstanceOf(ContractError);
+    expect(notUtf8.message).toBe('PostgreSQL at db.example:5432/erp: invalid byte sequence for encoding "UTF8": 0xe9 — a text value is not valid in UTF-8 (a SQL_ASCII database stores bytes unchecked); fix the value in the source');
     const contract = new ContractError('T.C: value does not fit');
     expect(classifyPostgresError(contract, context)).toBe(contract);
     expect(classifyPostgresError(pgError('ENOTFOUND', 'getaddrinfo ENOTFOUND db.example'), context).message)

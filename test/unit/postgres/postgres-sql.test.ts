@@ -54,11 +54,11 @@ describe('window predicate', () => {
   it('binds the bounds and output formats as values, never in the SQL text', () => {
     const settings = readSettings({ column: 'fecha_venta', low: "2024-01-01T00:00:00.000000'; --", high: null, includeNulls: false });
     expect(settings.sql).toBe(
-      "SELECT set_config('TimeZone', $1, true), set_config('DateStyle', $2, true), set_config('IntervalStyle', $3, true), "
-      + "set_config('extra_float_digits', $4, true), set_config('bytea_output', $5, true), "
-      + "set_config('datapipe.window_low', $6, true), set_config('datapipe.window_high', $7, true)",
+      "SELECT set_config('client_encoding', $1, true), set_config('TimeZone', $2, true), set_config('DateStyle', $3, true), "
+      + "set_config('IntervalStyle', $4, true), set_config('extra_float_digits', $5, true), set_config('bytea_output', $6, true), "
+      + "set_config('datapipe.window_low', $7, true), set_config('datapipe.window_high', $8, true)",
     );
-    expect(settings.values).toEqual(['UTC', 'ISO, YMD', 'iso_8601', '3', 'hex', "2024-01-01T00:00:00.000000'; --", '']);
+    expect(settings.values).toEqual(['UTF8', 'UTC', 'ISO, YMD', 'iso_8601', '3', 'hex', "2024-01-01T00:00:00.000000'; --", '']);
   });
 });
 
