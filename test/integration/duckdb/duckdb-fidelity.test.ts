@@ -6,7 +6,7 @@ import { silentLogger } from '../../../shared/log.js';
 import type { Row, TableModel } from '../../../shared/model/column.js';
 import { openDuckDbWarehouse, type DuckDbWarehouse } from '../../../shared/warehouses/duckdb/duckdb-warehouse.js';
 import { column, days, decimal, loadRequest, micros, query, writeParts } from './load-fixtures.js';
-import { MemoryStore } from './memory-store.js';
+import { MemoryStore } from '../../support/memory-store.js';
 
 /** One column per canonical kind, and one per DuckDB decimal width (int16, int32, int64, int128). */
 const everything: TableModel = {
@@ -71,7 +71,7 @@ describe('DuckDB warehouse type fidelity: every canonical kind, extremes and NUL
 
   beforeAll(async () => {
     warehouse = await openDuckDbWarehouse(':memory:', silentLogger);
-    const store = new MemoryStore();
+    const store = new MemoryStore({ readChunkBytes: 64 * 1024 });
     await warehouse.ensureTable(everything, 'local_at');
     const parts = await writeParts(store, everything, 'r1', [rows.slice(0, 2), rows.slice(2)]);
     expect(await warehouse.load(loadRequest(store, everything, 'r1', parts, { partitionColumn: 'local_at' })))

@@ -9,7 +9,7 @@ import { silentLogger } from '../../../shared/log.js';
 import type { Row, TableModel } from '../../../shared/model/column.js';
 import { openDuckDbWarehouse } from '../../../shared/warehouses/duckdb/duckdb-warehouse.js';
 import { column, decimal, loadRequest, loads, micros, query, writeParts } from './load-fixtures.js';
-import { MemoryStore } from './memory-store.js';
+import { MemoryStore } from '../../support/memory-store.js';
 
 const accounts: TableModel = {
   sourceSchema: 'public',
@@ -45,7 +45,7 @@ describe('DuckDB warehouse in a database file', () => {
 
   it('creates the folder, and the loaded rows survive closing and reopening the file', async () => {
     const path = join(folder, 'nested', 'deeper', 'warehouse.duckdb');
-    const store = new MemoryStore();
+    const store = new MemoryStore({ readChunkBytes: 64 * 1024 });
     const first = await openDuckDbWarehouse(path, silentLogger);
     await first.ensureTable(accounts, 'changed_at');
     const r1 = await writeParts(store, accounts, 'r1', [[account(1, '10.5', '2024-05-01 00:00:00'), account(2, '-0.0000000001', '2024-05-01 00:00:00')]]);

@@ -4,7 +4,7 @@ import { silentLogger } from '../../../shared/log.js';
 import type { Row, TableModel } from '../../../shared/model/column.js';
 import { openDuckDbWarehouse, type DuckDbWarehouse } from '../../../shared/warehouses/duckdb/duckdb-warehouse.js';
 import { column, decimal, loadRequest, loads, micros, query, writeParts } from './load-fixtures.js';
-import { MemoryStore } from './memory-store.js';
+import { MemoryStore } from '../../support/memory-store.js';
 
 const orders: TableModel = {
   sourceSchema: 'APP',
@@ -45,7 +45,7 @@ describe('DuckDbWarehouse.load against in-memory DuckDB with real AVRO parts', (
 
   beforeEach(async () => {
     warehouse = await openDuckDbWarehouse(':memory:', silentLogger);
-    store = new MemoryStore();
+    store = new MemoryStore({ readChunkBytes: 64 * 1024 });
     await warehouse.ensureTable(orders, 'updated_at');
   });
 

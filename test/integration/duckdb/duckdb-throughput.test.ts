@@ -7,7 +7,7 @@ import { createStageSql } from '../../../shared/warehouses/duckdb/duckdb-sql.js'
 import { StageWriter } from '../../../shared/warehouses/duckdb/duckdb-stage-writer.js';
 import { openDuckDbWarehouse } from '../../../shared/warehouses/duckdb/duckdb-warehouse.js';
 import { column, loadRequest, writeParts } from './load-fixtures.js';
-import { MemoryStore } from './memory-store.js';
+import { MemoryStore } from '../../support/memory-store.js';
 
 /**
  * Throughput of the stage path on a 10-column table. The rates are printed; the floor is enforced
@@ -79,7 +79,7 @@ describe('DuckDB stage throughput (10 columns)', () => {
   it('a whole load (AVRO decoding, stage, checks, merge) of 100,000 rows', async () => {
     const count = 100_000;
     const rows = wideRows(count);
-    const store = new MemoryStore();
+    const store = new MemoryStore({ readChunkBytes: 64 * 1024 });
     const parts = await writeParts(store, wide, 'r1', [rows.slice(0, count / 2), rows.slice(count / 2)]);
     const warehouse = await openDuckDbWarehouse(':memory:', silentLogger);
     try {

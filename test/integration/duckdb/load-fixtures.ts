@@ -5,7 +5,7 @@ import { PartWriter } from '../../../shared/avro/part-writer.js';
 import type { Column, Row, TableModel } from '../../../shared/model/column.js';
 import type { DuckDbWarehouse } from '../../../shared/warehouses/duckdb/duckdb-warehouse.js';
 import type { LoadMode, LoadRequest, StagedPart } from '../../../shared/warehouses/warehouse.js';
-import type { MemoryStore } from './memory-store.js';
+import type { MemoryStore } from '../../support/memory-store.js';
 
 export function column(name: string, type: Column['type'], nullable = true): Column {
   return { name, sourceName: name.toUpperCase(), sourceType: 'TEST', type, nullable };

@@ -12,7 +12,7 @@ import type { AvroValue, Column, Row } from '../../../shared/model/column.js';
 import { daysToDateText, microsToDatetimeText, microsToTimestampText } from '../../../shared/model/temporal.js';
 import { encodedBatches } from './encoded-batches.js';
 import { edgeRows, everyKindModel } from './fixtures.js';
-import { MemoryStore } from './memory-store.js';
+import { MemoryStore } from '../../support/memory-store.js';
 
 /**
  * A second implementation reads what PartWriter wrote: fastavro (Python) decodes every part, checks

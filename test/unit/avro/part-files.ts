@@ -5,7 +5,7 @@ import { decimalTextToBytes } from '../../../shared/avro/decimal.js';
 import { readAvroRecords } from '../../../shared/avro/part-reader.js';
 import type { PartInfo } from '../../../shared/avro/part-writer.js';
 import type { Row } from '../../../shared/model/column.js';
-import type { MemoryStore } from './memory-store.js';
+import type { MemoryStore } from '../../support/memory-store.js';
 
 /** Deterministic varied rows of `everyKindModel`: every column filled in some rows, null in others. */
 export function manyRows(count: number): Row[] {

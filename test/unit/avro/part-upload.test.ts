@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import avro from 'avsc';
 import { describe, expect, test } from 'vitest';
 import { frameBlock, PartUpload } from '../../../shared/avro/part-upload.js';
-import { MemoryStore } from './memory-store.js';
+import { MemoryStore } from '../../support/memory-store.js';
 
 const SYNC = Buffer.from('0123456789abcdef');
 const LONG = avro.Type.forSchema('long');

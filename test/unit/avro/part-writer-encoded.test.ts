@@ -5,7 +5,7 @@ import { PartWriter, type EncodedRecords, type PartInfo, type PartWriterOptions 
 import type { Row } from '../../../shared/model/column.js';
 import { encodedBatches, encodeEach, expectedBlockCounts } from './encoded-batches.js';
 import { everyKindModel } from './fixtures.js';
-import { MemoryStore } from './memory-store.js';
+import { MemoryStore } from '../../support/memory-store.js';
 import { checkStored, manyRows, parseContainer, readAll } from './part-files.js';
 
 const schema = modelToAvsc(everyKindModel);

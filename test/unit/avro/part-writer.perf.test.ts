@@ -6,7 +6,7 @@ import { decimalTextToBytes } from '../../../shared/avro/decimal.js';
 import { avroTypeFor } from '../../../shared/avro/long-type.js';
 import { PartWriter, type EncodedRecords } from '../../../shared/avro/part-writer.js';
 import type { Row, TableModel } from '../../../shared/model/column.js';
-import { MemoryStore } from './memory-store.js';
+import { MemoryStore } from '../../support/memory-store.js';
 
 /**
  * PartWriter's throughput on the benchmark's 10-column sales row (bench/sales-table.ts), alone:

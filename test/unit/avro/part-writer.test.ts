@@ -7,7 +7,7 @@ import { PartWriter, type PartWriterOptions } from '../../../shared/avro/part-wr
 import { ContractError } from '../../../shared/errors.js';
 import type { Row } from '../../../shared/model/column.js';
 import { edgeRows, everyKindModel } from './fixtures.js';
-import { MemoryStore } from './memory-store.js';
+import { MemoryStore } from '../../support/memory-store.js';
 import { checkStored, manyRows, readAll } from './part-files.js';
 
 const schema = modelToAvsc(everyKindModel);

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { PreconditionFailedError } from '../../../shared/errors.js';
-import type { ObjectStore, VersionedObject } from '../../../shared/stores/object-store.js';
+import { PreconditionFailedError } from '../../shared/errors.js';
+import type { ObjectStore, VersionedObject } from '../../shared/stores/object-store.js';
 
 /**
  * An in-memory ObjectStore for unit tests. `upload` publishes an object only after its stream
@@ -16,7 +16,7 @@ export class MemoryStore implements ObjectStore {
   /** Bytes pulled from upload streams so far, including unpublished ones. */
   bytesRead = 0;
 
-  constructor(private readonly options: { readDelayMs?: number; stallUploads?: boolean; failUploadAfterBytes?: number; refuseUploads?: boolean } = {}) {}
+  constructor(private readonly options: { readDelayMs?: number; stallUploads?: boolean; failUploadAfterBytes?: number; refuseUploads?: boolean; readChunkBytes?: number } = {}) {}
 
   uri(key: string): string {
     return `memory://${key}`;
@@ -60,9 +60,10 @@ export class MemoryStore implements ObjectStore {
   async openRead(key: string): Promise<Readable> {
     const body = this.objects.get(key);
     if (!body) throw new Error(`no object ${key}`);
-    // Small chunks, so readers are exercised across chunk boundaries.
+    // Small chunks by default, so readers are exercised across chunk boundaries.
+    const size = this.options.readChunkBytes ?? 1000;
     const chunks: Buffer[] = [];
-    for (let i = 0; i < body.length; i += 1000) chunks.push(body.subarray(i, i + 1000));
+    for (let i = 0; i < body.length; i += size) chunks.push(body.subarray(i, i + size));
     return Readable.from(chunks);
   }
 
