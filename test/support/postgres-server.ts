@@ -12,8 +12,7 @@ import { chmod, chown, mkdtemp, rm, writeFile, appendFile } from 'node:fs/promis
 import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { startEmbeddedPostgres } from '../../services/cli/commands/demo-database.js';
 import pg from 'pg';
 
 export interface PostgresTestConfig {
@@ -74,17 +73,11 @@ export async function startPostgres(): Promise<PostgresHandle> {
  * onto the one PGlite backend, holding other connections' queries while one is in a transaction.
  */
 export async function startPglite(): Promise<PostgresHandle> {
-  const db = await PGlite.create();
-  const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 16 });
-  await server.start();
-  const [host, port] = server.getServerConn().split(':');
+  const embedded = await startEmbeddedPostgres(16);
   return {
-    config: { host: host ?? '127.0.0.1', port: Number(port), database: 'postgres', user: 'postgres' },
+    config: { host: embedded.host, port: embedded.port, database: 'postgres', user: 'postgres' },
     kind: 'pglite',
-    stop: async () => {
-      await server.stop();
-      await db.close();
-    },
+    stop: () => embedded.stop(),
   };
 }
 

@@ -11,11 +11,11 @@ export interface EmbeddedPostgres {
 /**
  * PostgreSQL compiled to WebAssembly (PGlite), served over the real wire protocol on a free
  * loopback port, so the demo's source is the same `pg` driver path a production database gets.
- * PGlite serves one connection at a time; the pipeline opens one.
  */
-export async function startEmbeddedPostgres(): Promise<EmbeddedPostgres> {
+export async function startEmbeddedPostgres(maxConnections = 4): Promise<EmbeddedPostgres> {
   const db = await PGlite.create();
-  const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 4 });
+  // Connections beyond one are multiplexed onto PGlite's single backend, a query at a time.
+  const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections });
   await server.start();
   const [host, port] = server.getServerConn().split(':');
   return {
