@@ -1,0 +1,204 @@
+/**
+ * The SQL the Oracle source runs, as pure functions (style.md §6): identifiers validated and
+ * double-quoted (oracle-identifier.ts), every value a bind variable (`:name`) returned beside the
+ * text. Constructs checked against Oracle's documentation:
+ * - `AS OF SCN expr` after the table in FROM (flashback query, SQL Reference SELECT; the form
+ *   EclipseLink's AsOfSCNClause writes: `FROM EMPLOYEE AS OF SCN (value) t0`).
+ * - `ORA_HASH(expr, max_bucket)` returns 0..max_bucket, by MOD of a 32-bit hash; expr cannot be
+ *   LONG or LOB (SQL Reference 26, ORA_HASH).
+ * - `SYS_EXTRACT_UTC(datetime)`: the UTC of a value with an offset or region (SQL Reference 12.2).
+ * - `DBMS_FLASHBACK.GET_SYSTEM_CHANGE_NUMBER` returns the current SCN (Supplied PL/SQL Packages,
+ *   DBMS_FLASHBACK).
+ * - `FETCH FIRST n ROWS ONLY` (row limiting clause, 12.1+; duplicate select-list names would raise
+ *   ORA-00918, hence the V<i> aliases); TO_CHAR renders NUMBER infinities as `~` / `-~` (SQL
+ *   Reference, Number Format Models).
+ * Not confirmed in the docs read: that `TM9` switches to scientific notation only past 64
+ * characters (profileSql treats any `E` as too wide, so the error is only ever towards text), and
+ * whether reading DBMS_FLASHBACK in SQL needs an EXECUTE grant (CURRENT_SCN_SQL is separate from
+ * CLOCK_SQL so a missing grant only disables snapshots).
+ */
+import { TerminalError } from '../../errors.js';
+import { findColumn, type Column, type TableModel } from '../../model/column.js';
+import { oracleFamily } from '../../model/oracle-types.js';
+import { datetimeTextToMicros, microsToDatetimeText, timestampTextToMicros } from '../../model/temporal.js';
+import type { ReadPlan, ReadWindow } from '../source.js';
+import { qualifiedName, quoteIdent } from './oracle-identifier.js';
+import { readExpression } from './oracle-values.js';
+
+/** SQL text with its bind values, passed as they are to `connection.execute(sql, binds)`. */
+export interface BoundSql {
+  sql: string;
+  binds: Record<string, string | number>;
+}
+
+/** The table's alias in reads. */
+const ROW_ALIAS = 't';
+/** How bound datetime text is read back (the canonical watermark text, six fraction digits). */
+const BOUND_TIMESTAMP_FORMAT = 'YYYY-MM-DD"T"HH24:MI:SS.FF6';
+const BOUND_DATE_FORMAT = 'YYYY-MM-DD"T"HH24:MI:SS';
+
+/**
+ * ALL_TAB_COLUMNS rows of one table in COLUMN_ID order (binds :owner, :table_name). The view
+ * leaves out hidden columns (ALL_TAB_COLS shows them); the facts map onto OracleColumnFacts.
+ */
+export const COLUMNS_SQL = 'SELECT COLUMN_NAME, DATA_TYPE, DATA_LENGTH, DATA_PRECISION, DATA_SCALE, CHAR_LENGTH, CHAR_USED, NULLABLE'
+  + ' FROM ALL_TAB_COLUMNS WHERE OWNER = :owner AND TABLE_NAME = :table_name ORDER BY COLUMN_ID';
+
+/** The primary key's columns in key order (binds :owner, :table_name). */
+export const PRIMARY_KEY_SQL = 'SELECT cc.COLUMN_NAME FROM ALL_CONSTRAINTS c'
+  + ' JOIN ALL_CONS_COLUMNS cc ON cc.OWNER = c.OWNER AND cc.CONSTRAINT_NAME = c.CONSTRAINT_NAME AND cc.TABLE_NAME = c.TABLE_NAME'
+  + " WHERE c.OWNER = :owner AND c.TABLE_NAME = :table_name AND c.CONSTRAINT_TYPE = 'P' ORDER BY cc.POSITION";
+
+/** The database clock: SYSDATE and SYSTIMESTAMP (the server's wall clock applications write with) and the UTC instant. */
+export const CLOCK_SQL = `SELECT TO_CHAR(SYSDATE, '${BOUND_DATE_FORMAT}') AS SYS_DATE,`
+  + ` TO_CHAR(CAST(SYSTIMESTAMP AS TIMESTAMP), '${BOUND_TIMESTAMP_FORMAT}') AS SYS_TIMESTAMP,`
+  + ` TO_CHAR(SYS_EXTRACT_UTC(SYSTIMESTAMP), '${BOUND_TIMESTAMP_FORMAT}') || 'Z' AS UTC_TIMESTAMP FROM DUAL`;
+
+/** The current SCN as exact text, shared by every chunk's `AS OF SCN` (needs EXECUTE on DBMS_FLASHBACK). */
+export const CURRENT_SCN_SQL = 'SELECT TO_CHAR(DBMS_FLASHBACK.GET_SYSTEM_CHANGE_NUMBER) AS CURRENT_SCN FROM DUAL';
+
+/** The column a window or message names, by target or source name. */
+export function columnOf(model: TableModel, name: string): Column {
+  const column = findColumn(model, name);
+  if (!column) throw new TerminalError(`${model.sourceName}: no column ${name} — pick one of ${model.columns.map((c) => c.sourceName).join(', ')}`);
+  return column;
+}
+
+/** A window bound in SQL and its bind value (normalised canonical text) for the column's kind. */
+function bound(column: Column, bind: 'low' | 'high', text: string): { sql: string; value: string } {
+  const family = oracleFamily(column.sourceType);
+  switch (column.type.kind) {
+    case 'int64': return { sql: `TO_NUMBER(:${bind})`, value: text };
+    case 'datetime':
+      if (family === 'date') {
+        // A DATE bound stays a DATE so an index on the column is usable; DATE holds whole seconds,
+        // so dropping the fraction keeps `<= high` exact and only widens `>= low` (the merge absorbs it).
+        return { sql: `TO_DATE(:${bind}, '${BOUND_DATE_FORMAT}')`, value: microsToDatetimeText(datetimeTextToMicros(text)).slice(0, 19) };
+      }
+      return { sql: `TO_TIMESTAMP(:${bind}, '${BOUND_TIMESTAMP_FORMAT}')`, value: microsToDatetimeText(datetimeTextToMicros(text)) };
+    case 'timestamp':
+      return { sql: `FROM_TZ(TO_TIMESTAMP(:${bind}, '${BOUND_TIMESTAMP_FORMAT}'), '+00:00')`, value: microsToDatetimeText(timestampTextToMicros(text)) };
+    default:
+      throw new TerminalError(`${column.sourceName} is ${column.type.kind}; a window needs an integer, datetime or timestamp column`);
+  }
+}
+
+/** `col >= low AND col <= high` (inclusive, a null bound omitted), `OR col IS NULL` when NULLs are included. */
+export function windowPredicate(model: TableModel, window: ReadWindow): { sql: string | null; binds: Record<string, string> } {
+  const column = columnOf(model, window.column);
+  const name = `${ROW_ALIAS}.${quoteIdent(column.sourceName)}`;
+  const parts: string[] = [];
+  const binds: Record<string, string> = {};
+  for (const [bind, text, op] of [['low', window.low, '>='], ['high', window.high, '<=']] as const) {
+    if (text === null) continue;
+    const b = bound(column, bind, text);
+    parts.push(`${name} ${op} ${b.sql}`);
+    binds[bind] = b.value;
+  }
+  const range = parts.join(' AND ');
+  if (!window.includeNulls) return { sql: range || null, binds };
+  return { sql: range ? `(${range} OR ${name} IS NULL)` : null, binds };
+}
+
+/**
+ * The ORA_HASH fallback of `--chunk i/n` (binds :chunk_max = n − 1, :chunk_index = i): a row's bucket
+ * is the hash of its primary key (key columns joined with CHR(31), the unit separator), or of its
+ * ROWID without a key — stable because every chunk reads the same `AS OF SCN` snapshot.
+ */
+export function hashChunkPredicate(model: TableModel, chunk: { index: number; count: number }): BoundSql {
+  if (!Number.isInteger(chunk.count) || chunk.count < 1 || !Number.isInteger(chunk.index) || chunk.index < 0 || chunk.index >= chunk.count) {
+    throw new TerminalError(`--chunk ${chunk.index + 1}/${chunk.count} is not a chunk — use i/n with 1 ≤ i ≤ n`);
+  }
+  const keys = model.primaryKeys.map((key) => `${ROW_ALIAS}.${quoteIdent(columnOf(model, key).sourceName)}`);
+  const expr = keys.length === 0 ? `${ROW_ALIAS}.ROWID` : keys.join(' || CHR(31) || ');
+  return { sql: `ORA_HASH(${expr}, :chunk_max) = :chunk_index`, binds: { chunk_max: chunk.count - 1, chunk_index: chunk.index } };
+}
+
+/** How one read is narrowed beyond the plan: a shared snapshot SCN and a ROWID range chunk. */
+export interface ReadScope {
+  /** `AS OF SCN` this SCN (exact decimal text). */
+  scn?: string;
+  /** This chunk's ROWID range (from DBA_EXTENTS or DBMS_PARALLEL_EXECUTE), inclusive. */
+  rowidRange?: { low: string; high: string };
+}
+
+/**
+ * The plan's SELECT: every model column's read expression in order, window applied, the chunk as
+ * a ROWID range when the scope has one, else as ORA_HASH buckets when the plan is chunked.
+ */
+export function selectSql(plan: ReadPlan, scope: ReadScope = {}): BoundSql {
+  const { model } = plan;
+  const where: string[] = [];
+  const binds: Record<string, string | number> = {};
+  if (plan.window) {
+    const window = windowPredicate(model, plan.window);
+    if (window.sql) where.push(window.sql);
+    Object.assign(binds, window.binds);
+  }
+  if (scope.rowidRange) {
+    where.push(`${ROW_ALIAS}.ROWID BETWEEN CHARTOROWID(:rowid_low) AND CHARTOROWID(:rowid_high)`);
+    Object.assign(binds, { rowid_low: scope.rowidRange.low, rowid_high: scope.rowidRange.high });
+  } else if (plan.chunk && plan.chunk.count > 1) {
+    const hash = hashChunkPredicate(model, plan.chunk);
+    where.push(hash.sql);
+    Object.assign(binds, hash.binds);
+  }
+  let from = qualifiedName(model.sourceSchema, model.sourceName);
+  if (scope.scn !== undefined) {
+    if (!/^\d+$/.test(scope.scn)) throw new TerminalError(`SCN ${JSON.stringify(scope.scn)} is not a system change number`);
+    from += ' AS OF SCN TO_NUMBER(:scn)';
+    binds.scn = scope.scn;
+  }
+  const list = model.columns.map((c) => readExpression(c, ROW_ALIAS)).join(', ');
+  const filter = where.length === 0 ? '' : ` WHERE ${where.join(' AND ')}`;
+  return { sql: `SELECT ${list} FROM ${from} ${ROW_ALIAS}${filter}`, binds };
+}
+
+/**
+ * The window's upper bound H as canonical watermark text: the database clock for datetime /
+ * timestamp columns (see CLOCK_SQL), `MAX(col)` as exact text for int64 (NULL when empty).
+ */
+export function windowHighSql(model: TableModel, column: Column): string {
+  const family = oracleFamily(column.sourceType);
+  switch (column.type.kind) {
+    case 'datetime':
+      return family === 'date'
+        ? `SELECT TO_CHAR(SYSDATE, '${BOUND_DATE_FORMAT}') AS HIGH FROM DUAL`
+        : `SELECT TO_CHAR(CAST(SYSTIMESTAMP AS TIMESTAMP), '${BOUND_TIMESTAMP_FORMAT}') AS HIGH FROM DUAL`;
+    case 'timestamp': return `SELECT TO_CHAR(SYS_EXTRACT_UTC(SYSTIMESTAMP), '${BOUND_TIMESTAMP_FORMAT}') || 'Z' AS HIGH FROM DUAL`;
+    case 'int64': return `SELECT TO_CHAR(MAX(${quoteIdent(column.sourceName)})) AS HIGH FROM ${qualifiedName(model.sourceSchema, model.sourceName)}`;
+    default:
+      throw new TerminalError(`${model.sourceName}.${column.sourceName} is ${column.type.kind}; a window needs an integer, datetime or timestamp column`);
+  }
+}
+
+/** Rows whose `column` is NULL (the `null_watermark: fail` check). */
+export function countNullsSql(model: TableModel, column: Column): string {
+  return `SELECT COUNT(*) AS NULLS FROM ${qualifiedName(model.sourceSchema, model.sourceName)} WHERE ${quoteIdent(column.sourceName)} IS NULL`;
+}
+
+/**
+ * Profiles NUMBER columns (NumericProfile per column, aliases P<i>_VALUES, P<i>_SPECIAL,
+ * P<i>_INT_DIGITS, P<i>_SCALE, plus PROFILED_ROWS). Each value is rendered with the `TM9` text
+ * minimum format (no trailing zeros, scientific only past 64 characters — then counted as 127
+ * digits, too wide for any decimal) with `.` as the decimal character whatever the session's NLS;
+ * Oracle's infinities render as `~`. `sampleRows` > 0 reads the first that many rows
+ * (`FETCH FIRST :sample_rows ROWS ONLY`, 12c+), 0 the whole table.
+ */
+export function profileSql(model: TableModel, columns: readonly string[], sampleRows: number): BoundSql {
+  if (columns.length === 0) throw new TerminalError(`${model.sourceName}: nothing to profile`);
+  const inner = columns.map((name, i) => `TO_CHAR(ABS(${quoteIdent(name)}), 'TM9', 'NLS_NUMERIC_CHARACTERS=''.,''') AS V${i}`);
+  const limit = sampleRows > 0 ? ' FETCH FIRST :sample_rows ROWS ONLY' : '';
+  const outer = columns.map((_, i) => {
+    const v = `V${i}`;
+    const wide = `INSTR(${v}, 'E') > 0 OR INSTR(${v}, '~') > 0`;
+    return [
+      `COUNT(${v}) AS P${i}_VALUES`,
+      `SUM(CASE WHEN INSTR(${v}, '~') > 0 THEN 1 ELSE 0 END) AS P${i}_SPECIAL`,
+      `MAX(CASE WHEN ${wide} THEN 127 WHEN INSTR(${v}, '.') = 0 THEN LENGTH(${v}) ELSE INSTR(${v}, '.') - 1 END) AS P${i}_INT_DIGITS`,
+      `MAX(CASE WHEN ${wide} THEN 127 WHEN INSTR(${v}, '.') = 0 THEN 0 ELSE LENGTH(${v}) - INSTR(${v}, '.') END) AS P${i}_SCALE`,
+    ].join(', ');
+  });
+  const sql = `SELECT COUNT(*) AS PROFILED_ROWS, ${outer.join(', ')} FROM (SELECT ${inner.join(', ')} FROM ${qualifiedName(model.sourceSchema, model.sourceName)}${limit})`;
+  return { sql, binds: sampleRows > 0 ? { sample_rows: sampleRows } : {} };
+}
