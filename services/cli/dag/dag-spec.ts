@@ -4,7 +4,7 @@
  */
 import type { Config, Platform, TableSpec } from '../../../shared/config/config-schema.js';
 import { TerminalError } from '../../../shared/errors.js';
-import { DEFAULT_PLATFORM, DEFAULT_RESOURCES, PLATFORM_PROFILES, type PodResources } from './platform-profiles.js';
+import { DEFAULT_PLATFORM, DEFAULT_RESOURCES, PLATFORM_PROFILES, type PlatformProfile, type PodResources } from './platform-profiles.js';
 import type { SecretVariable } from './secret-variables.js';
 
 /** What `daily` and `hourly` mean (README, "Airflow"): 02:00, after the night's batch jobs; minute 0. */
@@ -17,18 +17,12 @@ const DEFAULTS = {
   timezone: 'UTC', startDate: '2024-01-01', retries: 3, retryDelayMinutes: 5, maxRetryDelayMinutes: 60, tag: 'latest', repository: 'datapipe',
 } as const;
 
-/** Kubernetes pod placement, with the platform's defaults and the config's overrides applied. */
-export interface PodPlacement {
+/** Kubernetes pod placement: the platform's profile with the config's overrides applied. */
+export type PodPlacement = Omit<PlatformProfile, 'title' | 'labels'> & {
   platform: Platform;
   platformTitle: string;
-  namespace: string;
-  kubernetesConnId?: string;
-  inCluster: boolean;
-  configFile?: string;
-  clusterContext?: string;
-  serviceAccount?: string;
   labels: Record<string, string>;
-}
+};
 
 export interface DagSpec {
   dagId: string;
