@@ -166,3 +166,16 @@ async function startThrowawayServer(bin: string): Promise<PostgresHandle> {
     },
   };
 }
+
+/**
+ * The two PostgreSQL targets integration suites run against (`describe.each`): a real server, and
+ * PGlite over the wire protocol. The server target skips, loudly, where none can be had.
+ */
+export function postgresTargets(): { name: string; start: () => Promise<PostgresHandle>; skip: boolean }[] {
+  const server = postgresServerAvailability();
+  if (!server.available) console.warn(`[postgres integration] SKIPPING the PostgreSQL server suite: ${server.reason}`);
+  return [
+    { name: 'PostgreSQL server', start: startPostgresServer, skip: !server.available },
+    { name: 'PGlite over the wire protocol', start: startPglite, skip: false },
+  ];
+}

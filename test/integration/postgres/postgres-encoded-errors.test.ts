@@ -11,18 +11,12 @@ import { silentLogger } from '../../../shared/log.js';
 import type { TableModel } from '../../../shared/model/column.js';
 import { connectPostgres, type PostgresSource } from '../../../shared/sources/postgres/postgres-source.js';
 import {
-  postgresServerAvailability, startPglite, startPostgresServer, type PostgresHandle,
+  postgresTargets, type PostgresHandle,
 } from '../../support/postgres-server.js';
 import { createAllTypes, dropSchema, GENERATED_ROWS } from './all-types-fixture.js';
 import { encodedBatches, expectSameAsRead, rowBatches } from './encoded-comparison.js';
 
-const server = postgresServerAvailability();
-if (!server.available) console.warn(`[postgres integration] SKIPPING the PostgreSQL server suite: ${server.reason}`);
-
-const TARGETS = [
-  { name: 'PostgreSQL server', start: startPostgresServer, skip: !server.available },
-  { name: 'PGlite over the wire protocol', start: startPglite, skip: false },
-];
+const TARGETS = postgresTargets();
 
 describe.each(TARGETS)('readEncoded errors on $name', ({ start, skip }) => {
   let handle: PostgresHandle;

@@ -9,17 +9,11 @@ import { silentLogger } from '../../../shared/log.js';
 import type { TableModel } from '../../../shared/model/column.js';
 import { connectPostgres, type PostgresSource } from '../../../shared/sources/postgres/postgres-source.js';
 import {
-  postgresServerAvailability, startPglite, startPostgresServer, type PostgresHandle,
+  postgresTargets, type PostgresHandle,
 } from '../../support/postgres-server.js';
 import { allRows, collect, createAllTypes, dropSchema, EDGE_ROWS, expectedModel, GENERATED_ROWS } from './all-types-fixture.js';
 
-const server = postgresServerAvailability();
-if (!server.available) console.warn(`[postgres integration] SKIPPING the PostgreSQL server suite: ${server.reason}`);
-
-const TARGETS = [
-  { name: 'PostgreSQL server', start: startPostgresServer, skip: !server.available },
-  { name: 'PGlite over the wire protocol', start: startPglite, skip: false },
-];
+const TARGETS = postgresTargets();
 
 describe.each(TARGETS)('PostgresSource on $name', ({ start, skip }) => {
   let handle: PostgresHandle;

@@ -11,17 +11,11 @@ import type { Row, TableModel } from '../../../shared/model/column.js';
 import type { ReadWindow } from '../../../shared/sources/source.js';
 import { connectPostgres, type PostgresSource } from '../../../shared/sources/postgres/postgres-source.js';
 import {
-  postgresServerAvailability, startPglite, startPostgresServer, type PostgresHandle,
+  postgresTargets, type PostgresHandle,
 } from '../../support/postgres-server.js';
 import { allRows, collect, createAllTypes, dropSchema, GENERATED_ROWS } from './all-types-fixture.js';
 
-const server = postgresServerAvailability();
-if (!server.available) console.warn(`[postgres integration] SKIPPING the PostgreSQL server suite: ${server.reason}`);
-
-const TARGETS = [
-  { name: 'PostgreSQL server', start: startPostgresServer, skip: !server.available },
-  { name: 'PGlite over the wire protocol', start: startPglite, skip: false },
-];
+const TARGETS = postgresTargets();
 
 const ids = (rows: Row[]) => rows.map((r) => Number(r.id));
 /** Ids of generated rows g in [from, to]. */
