@@ -4,7 +4,7 @@ import { hideBin } from 'yargs/helpers';
 import { createLogger } from '../../shared/log.js';
 import { runCommand } from '../runtime/run-command.js';
 import { usageFailure } from '../runtime/usage.js';
-import { CLOUDS } from '../runtime/cli-options.js';
+import { CLOUDS } from '../../shared/config/config-schema.js';
 import { configSchemaCommand } from './commands/config-schema.js';
 import { demoCommand } from './commands/demo.js';
 import { generateCommand } from './commands/generate.js';

@@ -6,7 +6,8 @@ import { EXIT } from '../../shared/errors.js';
  */
 export function usageFailure(program: string) {
   return (message: string | null, error: Error | null): never => {
-    const text = (message ?? error?.message ?? 'invalid arguments').split('\n')[0];
+    // yargs spreads some messages over lines ("Invalid values:\n  Argument: …"): keep them on one.
+    const text = (message ?? error?.message ?? 'invalid arguments').split('\n').map((l) => l.trim()).filter(Boolean).join(' ');
     process.stderr.write(`${program}: ${text} — see \`${program} --help\`\n`);
     process.exit(EXIT.usage);
   };
