@@ -7,6 +7,8 @@ import { usageFailure } from '../runtime/usage.js';
 import { CLOUDS } from '../../shared/config/config-schema.js';
 import { configSchemaCommand } from './commands/config-schema.js';
 import { demoCommand } from './commands/demo.js';
+import { devOracleCommand, exitWhenFlushed } from './commands/dev-oracle.js';
+import { DEFAULT_ORACLE_IMAGE } from './commands/dev-oracle-engine.js';
 import { generateCommand } from './commands/generate.js';
 import { generateDagCommand } from './commands/generate-dag.js';
 import { initCommand } from './commands/init.js';
@@ -47,6 +49,13 @@ const parser = yargs(hideBin(process.argv))
     .option('rows', { type: 'number', default: 100_000, describe: 'rows in VENTAS_CABECERA' }),
   // The demo narrates in plain lines; its logs show warnings only unless DATAPIPE_LOG_LEVEL says otherwise.
   (argv) => runCommand(log, () => demoCommand({ dir: argv.dir, rows: argv.rows, log: createLogger({ level: 'warn' }) })))
+  .command('dev <service>', 'a local service for development: `dev oracle` runs Oracle Database Free with the VENTAS sample (needs Docker)', (y) => y
+    .positional('service', { choices: ['oracle'] as const, demandOption: true })
+    .option('port', { type: 'number', default: 1521, describe: 'host port for Oracle (0: any free port)' })
+    .option('image', { type: 'string', default: DEFAULT_ORACLE_IMAGE, describe: 'the gvenzl/oracle-free image to run' })
+    .option('keep', { type: 'boolean', default: false, describe: 'leave Oracle running and return, instead of waiting for Ctrl-C' }),
+  // The container client may keep sockets open after the command is done: exit once output is flushed.
+  (argv) => runCommand(log, () => devOracleCommand({ port: argv.port, image: argv.image, keep: argv.keep })).then(exitWhenFlushed))
   .command('config-schema', 'print the JSON Schema of config.yaml (for editor autocomplete)', (y) => y
     .option('out', { type: 'string', describe: 'write to a file instead of stdout' }),
   (argv) => runCommand(log, () => configSchemaCommand(argv.out)))

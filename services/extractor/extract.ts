@@ -70,6 +70,7 @@ export async function extract(ctx: ExtractContext): Promise<Manifest> {
       window: partition ? { column: partition.name, low: window.low, high: window.high, includeNulls: window.includeNulls } : undefined,
       chunk: ctx.chunk,
       batchSize: ctx.config.staging.batch_rows,
+      snapshot: window.snapshot,
     };
     if (ctx.source.readEncoded) {
       // The fast path: the source transcodes its wire format straight to AVRO records.
@@ -110,7 +111,7 @@ export async function extract(ctx: ExtractContext): Promise<Manifest> {
       column: window.column, low: window.low, high: window.high, includeNulls: window.includeNulls, baseState: window.baseState,
       maxSeen: partition && maxSeen !== null && isWatermarkKind(partition.type.kind) ? watermarkText(partition.type.kind, maxSeen) : null,
     },
-    source: { type: ctx.config.source.type, clock: window.high },
+    source: { type: ctx.config.source.type, clock: window.high, ...(window.snapshot === undefined ? {} : { snapshot: window.snapshot }) },
     startedAt,
     finishedAt: new Date().toISOString(),
     timings: { totalMs: progress.elapsedMs(), rowsPerSecond: progress.rate(rows) },
@@ -139,7 +140,8 @@ function partitionColumn(model: TableModel, table: TableSpec): Column {
 
 /**
  * The run's window, created once per run id (create-if-absent) so chunks and retries agree on it:
- * `[W − lookback, H]` with W the committed watermark and H the source's clock (or MAX) read now.
+ * `[W − lookback, H]` with W the committed watermark and H the source's clock (or MAX) read now,
+ * and for a chunked run the source's snapshot, when it has that capability.
  */
 async function claimWindow(ctx: ExtractContext, model: TableModel, layout: StagingLayout, partition: Column | null, log: Logger): Promise<RunWindow> {
   const key = layout.windowKey(ctx.runId);
@@ -169,6 +171,10 @@ async function claimWindow(ctx: ExtractContext, model: TableModel, layout: Stagi
         throw new ContractError(`${model.sourceName}.${partition.sourceName}: ${nulls} rows have a NULL partition value and would never be extracted — set tables[${ctx.table.name}].null_watermark: include (they are re-read every run) or fill the column`);
       }
     }
+  }
+  // Chunks of one run must read one state of the table (Oracle: one SCN and one set of ROWID ranges).
+  if (ctx.chunk && ctx.chunk.count > 1 && ctx.source.snapshot) {
+    window.snapshot = await ctx.source.snapshot(model, ctx.chunk.count);
   }
   try {
     await ctx.store.putIfVersion(key, storedJson(window), null);

@@ -138,7 +138,7 @@ export function mapOracleType(facts: OracleColumnFacts, profile?: NumericProfile
   }
   const kind = PLAIN[family];
   if (kind) return { type: { kind } as CanonicalType };
-  throw new TerminalError(`${shown} has no canonical type — exclude the column, or ask for the type to be supported`);
+  throw new TerminalError(`${shown} has no canonical type — extract a view that converts the column (TO_CHAR, a CAST) instead of the table, or ask for the type to be supported`);
 }
 
 function numberDecision(facts: OracleColumnFacts, shown: string, profile: NumericProfile | undefined): TypeDecision {

@@ -13,6 +13,8 @@ export const windowSchema = z.object({
   includeNulls: z.boolean(),
   /** The committed state this run continues from; null for an initial load. */
   baseState: z.object({ runId: z.string(), watermark: z.string().nullable() }).nullable(),
+  /** The source's snapshot token (`Source.snapshot`) every chunk of the run reads; chunked runs only. */
+  snapshot: z.string().optional(),
   createdAt: z.string(),
 });
 export type RunWindow = z.infer<typeof windowSchema>;
@@ -31,8 +33,8 @@ export const manifestSchema = z.object({
   schemaFingerprint: z.string(),
   files: z.array(z.object({ key: z.string(), rows: z.number().int(), bytes: z.number().int(), sha256: z.string() })),
   rows: z.number().int(),
-  window: windowSchema.omit({ runId: true, createdAt: true }).extend({ maxSeen: z.string().nullable() }),
-  source: z.object({ type: z.string(), clock: z.string().nullable() }),
+  window: windowSchema.omit({ runId: true, createdAt: true, snapshot: true }).extend({ maxSeen: z.string().nullable() }),
+  source: z.object({ type: z.string(), clock: z.string().nullable(), snapshot: z.string().optional() }),
   startedAt: z.string(),
   finishedAt: z.string(),
   timings: z.object({ totalMs: z.number(), rowsPerSecond: z.number() }),

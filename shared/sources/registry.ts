@@ -1,6 +1,6 @@
 import type { SourceConfig } from '../config/config-schema.js';
-import { TerminalError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { connectOracle } from './oracle/oracle-source.js';
 import { connectPostgres } from './postgres/postgres-source.js';
 import type { Source } from './source.js';
 
@@ -12,8 +12,9 @@ export const SOURCES = {
     if (config.type !== 'postgres') throw new Error('unreachable: source type mismatch');
     return connectPostgres(config.connection, config.schema, log);
   },
-  oracle: async () => {
-    throw new TerminalError('source.type: oracle is not available in this build yet — use a postgres source, or a build that includes the Oracle source');
+  oracle: (config, log) => {
+    if (config.type !== 'oracle') throw new Error('unreachable: source type mismatch');
+    return connectOracle(config.connection, config.schema, log);
   },
 } satisfies Record<SourceConfig['type'], SourceFactory>;
 

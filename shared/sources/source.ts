@@ -41,6 +41,8 @@ export interface ReadPlan {
   batchSize: number;
   /** For `readEncoded`: end a batch once its encoded records reach about this many bytes (default 256 KiB). */
   batchBytes?: number;
+  /** The run's `Source.snapshot` token (recorded in `_window.json`): every chunk reads that one state. */
+  snapshot?: string;
 }
 
 /**
@@ -82,6 +84,14 @@ export interface Source {
    * The extractor prefers it when present.
    */
   readEncoded?(plan: ReadPlan): AsyncIterable<EncodedBatch>;
+
+  /**
+   * Optional capability: a token naming the table's current consistent state and how to split it
+   * into `chunks` slices (Oracle: an SCN and ROWID boundaries). The extractor takes one per
+   * chunked run, records it in the run's window and hands it to every chunk's read as
+   * `ReadPlan.snapshot`, so all chunks — and retries of the run — read the same state.
+   */
+  snapshot?(model: TableModel, chunks: number): Promise<string>;
 
   close(): Promise<void>;
 }

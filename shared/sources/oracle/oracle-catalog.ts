@@ -7,7 +7,7 @@
 import { TerminalError } from '../../errors.js';
 import { targetName, type Column, type TableModel } from '../../model/column.js';
 import {
-  applyOverride, mapOracleType, needsProfile, oracleSourceType, type NumericProfile, type OracleColumnFacts,
+  applyOverride, mapOracleType, needsProfile, oracleSourceType, type NumericProfile, type OracleColumnFacts, type TypeDecision,
 } from '../../model/oracle-types.js';
 import type { DescribeOptions } from '../source.js';
 
@@ -74,7 +74,13 @@ export function tableModelFromCatalog(
   const seen = new Map<string, string>();
   const columns = rows.map((row): Column => {
     const facts = factsOf(row);
-    let decision = mapOracleType(facts, options.profiles?.[row.COLUMN_NAME]);
+    let decision: TypeDecision;
+    try {
+      decision = mapOracleType(facts, options.profiles?.[row.COLUMN_NAME]);
+    } catch (error) {
+      if (!(error instanceof TerminalError)) throw error;
+      throw new TerminalError(`${owner}.${table}.${row.COLUMN_NAME}: ${error.message}`, { cause: error });
+    }
     const override = overrides.get(row.COLUMN_NAME.toLowerCase());
     if (override) {
       decision = applyOverride(override.name, facts, decision, override.override.type);
@@ -82,7 +88,7 @@ export function tableModelFromCatalog(
     }
     const name = targetName(row.COLUMN_NAME);
     const clash = seen.get(name);
-    if (clash) throw new TerminalError(`${owner}.${table}: columns ${clash} and ${row.COLUMN_NAME} both map to ${name} — rename one in the source or exclude it`);
+    if (clash) throw new TerminalError(`${owner}.${table}: columns ${clash} and ${row.COLUMN_NAME} both map to ${name} — rename one in the source, or extract a view that renames it`);
     seen.set(name, row.COLUMN_NAME);
     const column: Column = { name, sourceName: row.COLUMN_NAME, sourceType: oracleSourceType(facts), type: decision.type, nullable: row.NULLABLE !== 'N' };
     if (decision.decision) column.decision = decision.decision;

@@ -3,19 +3,22 @@
  * double-quoted (oracle-identifier.ts), every value a bind variable (`:name`) returned beside the
  * text. Constructs checked against Oracle's documentation:
  * - `AS OF SCN expr` after the table in FROM (flashback query, SQL Reference SELECT; the form
- *   EclipseLink's AsOfSCNClause writes: `FROM EMPLOYEE AS OF SCN (value) t0`).
+ *   EclipseLink's AsOfSCNClause writes: `FROM EMPLOYEE AS OF SCN (value) t0`). The table's owner
+ *   needs no privilege for it; any other user needs SELECT plus the FLASHBACK object privilege on
+ *   the table, or FLASHBACK ANY TABLE.
  * - `ORA_HASH(expr, max_bucket)` returns 0..max_bucket, by MOD of a 32-bit hash; expr cannot be
  *   LONG or LOB (SQL Reference 26, ORA_HASH).
  * - `SYS_EXTRACT_UTC(datetime)`: the UTC of a value with an offset or region (SQL Reference 12.2).
- * - `DBMS_FLASHBACK.GET_SYSTEM_CHANGE_NUMBER` returns the current SCN (Supplied PL/SQL Packages,
- *   DBMS_FLASHBACK).
+ * - `DBMS_FLASHBACK.GET_SYSTEM_CHANGE_NUMBER` returns the current SCN; "to use this package, a
+ *   database administrator must grant EXECUTE privileges for DBMS_FLASHBACK" (PL/SQL Packages and
+ *   Types Reference, DBMS_FLASHBACK, Security Model), hence the V$DATABASE alternative.
  * - `FETCH FIRST n ROWS ONLY` (row limiting clause, 12.1+; duplicate select-list names would raise
  *   ORA-00918, hence the V<i> aliases); TO_CHAR renders NUMBER infinities as `~` / `-~` (SQL
  *   Reference, Number Format Models).
- * Not confirmed in the docs read: that `TM9` switches to scientific notation only past 64
- * characters (profileSql treats any `E` as too wide, so the error is only ever towards text), and
- * whether reading DBMS_FLASHBACK in SQL needs an EXECUTE grant (CURRENT_SCN_SQL is separate from
- * CLOCK_SQL so a missing grant only disables snapshots).
+ * - `TM9`, the text-minimum number format, "returns the number in fixed notation unless the output
+ *   exceeds 64 characters", then in scientific notation (SQL Reference, Number Format Models) —
+ *   profileSql counts any `E` as too wide for a decimal.
+ * - ROWID comparisons (`>=`, `<`) in the table's ROWID order, which a ROWID range scan serves.
  */
 import { TerminalError } from '../../errors.js';
 import { findColumn, type Column, type TableModel } from '../../model/column.js';
@@ -56,6 +59,9 @@ export const CLOCK_SQL = `SELECT TO_CHAR(SYSDATE, '${BOUND_DATE_FORMAT}') AS SYS
 
 /** The current SCN as exact text, shared by every chunk's `AS OF SCN` (needs EXECUTE on DBMS_FLASHBACK). */
 export const CURRENT_SCN_SQL = 'SELECT TO_CHAR(DBMS_FLASHBACK.GET_SYSTEM_CHANGE_NUMBER) AS CURRENT_SCN FROM DUAL';
+
+/** The same from V$DATABASE, for a user granted SELECT on V_$DATABASE (or SELECT_CATALOG_ROLE) instead. */
+export const DATABASE_SCN_SQL = 'SELECT TO_CHAR(CURRENT_SCN) AS CURRENT_SCN FROM V$DATABASE';
 
 /** The column a window or message names, by target or source name. */
 export function columnOf(model: TableModel, name: string): Column {
@@ -114,12 +120,37 @@ export function hashChunkPredicate(model: TableModel, chunk: { index: number; co
   return { sql: `ORA_HASH(${expr}, :chunk_max) = :chunk_index`, binds: { chunk_max: chunk.count - 1, chunk_index: chunk.index } };
 }
 
+/** An extended ROWID as text: 18 characters of Oracle's base-64 alphabet. */
+const ROWID_TEXT = /^[A-Za-z0-9+/]{18}$/;
+
+/**
+ * This chunk's slice of the ROWID space, `low <= ROWID < high`; a null bound is open, so the
+ * first and last chunks reach past every extent and the chunks of a run cover every row once.
+ */
+export interface RowidRange {
+  low: string | null;
+  high: string | null;
+}
+
 /** How one read is narrowed beyond the plan: a shared snapshot SCN and a ROWID range chunk. */
 export interface ReadScope {
   /** `AS OF SCN` this SCN (exact decimal text). */
   scn?: string;
-  /** This chunk's ROWID range (from DBA_EXTENTS or DBMS_PARALLEL_EXECUTE), inclusive. */
-  rowidRange?: { low: string; high: string };
+  /** This chunk's ROWID range (boundaries from DBA_EXTENTS, oracle-chunks.ts). */
+  rowidRange?: RowidRange;
+}
+
+/** `t.ROWID >= CHARTOROWID(:rowid_low) AND t.ROWID < CHARTOROWID(:rowid_high)`, open bounds left out. */
+function rowidPredicate(range: RowidRange): { sql: string | null; binds: Record<string, string> } {
+  const parts: string[] = [];
+  const binds: Record<string, string> = {};
+  for (const [bind, text, op] of [['rowid_low', range.low, '>='], ['rowid_high', range.high, '<']] as const) {
+    if (text === null) continue;
+    if (!ROWID_TEXT.test(text)) throw new TerminalError(`${JSON.stringify(text)} is not a ROWID — start a new run (a new --run-id) so the chunk boundaries are read again`);
+    parts.push(`${ROW_ALIAS}.ROWID ${op} CHARTOROWID(:${bind})`);
+    binds[bind] = text;
+  }
+  return { sql: parts.length === 0 ? null : parts.join(' AND '), binds };
 }
 
 /**
@@ -136,8 +167,9 @@ export function selectSql(plan: ReadPlan, scope: ReadScope = {}): BoundSql {
     Object.assign(binds, window.binds);
   }
   if (scope.rowidRange) {
-    where.push(`${ROW_ALIAS}.ROWID BETWEEN CHARTOROWID(:rowid_low) AND CHARTOROWID(:rowid_high)`);
-    Object.assign(binds, { rowid_low: scope.rowidRange.low, rowid_high: scope.rowidRange.high });
+    const range = rowidPredicate(scope.rowidRange);
+    if (range.sql) where.push(range.sql);
+    Object.assign(binds, range.binds);
   } else if (plan.chunk && plan.chunk.count > 1) {
     const hash = hashChunkPredicate(model, plan.chunk);
     where.push(hash.sql);
@@ -172,9 +204,9 @@ export function windowHighSql(model: TableModel, column: Column): string {
   }
 }
 
-/** Rows whose `column` is NULL (the `null_watermark: fail` check). */
+/** Rows whose `column` is NULL (the `null_watermark: fail` check), as NULL_ROWS. */
 export function countNullsSql(model: TableModel, column: Column): string {
-  return `SELECT COUNT(*) AS NULLS FROM ${qualifiedName(model.sourceSchema, model.sourceName)} WHERE ${quoteIdent(column.sourceName)} IS NULL`;
+  return `SELECT COUNT(*) AS NULL_ROWS FROM ${qualifiedName(model.sourceSchema, model.sourceName)} WHERE ${quoteIdent(column.sourceName)} IS NULL`;
 }
 
 /**

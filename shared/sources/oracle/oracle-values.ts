@@ -5,20 +5,25 @@
  * committed .avsc is enough to read a table.
  *
  * Dates and times never pass through a JS Date (milliseconds only, process zone —
- * research/oracle-avro.md §1): SQL renders them as fixed-format text and temporal.ts counts the
- * microseconds. `SYYYY` prefixes BC years with `-` (Oracle SQL Reference, "Datetime Format
- * Elements"; the AD padding — a space — is not stated there, so signedYear accepts space, `+` or
- * nothing), so a BC date fails loudly instead of reading as AD. `FF9` prints nine fraction digits
+ * research/oracle-avro.md §1): SQL renders them as fixed-format text, temporal.ts counts the
+ * microseconds, and fetchTypeHandler fails any query that would still hand the driver a DATE or
+ * TIMESTAMP. The text uses only numeric elements, so of the session's NLS settings only the
+ * calendar matters (oracle-connect.ts sets GREGORIAN). `SYYYY` prefixes BC years with `-` (Oracle
+ * SQL Reference, "Datetime Format Elements"; the AD padding — a space — is not stated there, so
+ * signedYear accepts space, `+` or nothing, and anything else fails the value's parse), so a BC
+ * date fails loudly instead of reading as AD. `FF9` prints nine fraction digits
  * without a radix character (hence the literal `.`), valid for TIMESTAMP but not DATE; they are
  * truncated here, so the truncation is ours and the same for every value. JSON_SERIALIZE takes
  * JSON / VARCHAR2 / CLOB / BLOB and returns VARCHAR2, CLOB or BLOB (SQL Reference 19c).
  */
+import { TerminalError } from '../../errors.js';
 import { formatType, type AvroValue, type Column } from '../../model/column.js';
 import { oracleFamily } from '../../model/oracle-types.js';
 import { datetimeTextToMicros } from '../../model/temporal.js';
 import { ValueError } from '../../model/value-error.js';
 import { decimalTextToBytes } from '../../avro/decimal.js';
-import { numberTextToCanonical, numberTextToFloat64, numberTextToInt64 } from './oracle-number.js';
+import { finiteNumberText, numberTextToFloat64, numberTextToInt64, numberTextToString } from './oracle-number.js';
+import type { OracleDriverLike, OracleFetchTypeHandler } from './oracle-client.js';
 import { quoteIdent } from './oracle-identifier.js';
 
 /** The text a DATE renders as (DATE has no fractional seconds: FF would raise ORA-01821). */
@@ -34,6 +39,27 @@ export const TIMESTAMP_FORMAT = 'SYYYY-MM-DD"T"HH24:MI:SS.FF9';
 export const FETCH_AS: Readonly<Record<string, 'string' | 'buffer'>> = {
   NUMBER: 'string', CLOB: 'string', NCLOB: 'string', BLOB: 'buffer',
 };
+
+/** Driver types node-oracledb would hand over as a JS Date (`lib/impl/datahandlers/buffer.js`, makeDate). */
+const DATE_TYPES = new Set(['DATE', 'TIMESTAMP', 'TIMESTAMP WITH TIME ZONE', 'TIMESTAMP WITH LOCAL TIME ZONE']);
+
+/**
+ * The fetchTypeHandler of every query the source runs: FETCH_AS by `dbTypeName`, the driver's
+ * default for the rest. A DATE or TIMESTAMP column reaching the driver would become a JS Date —
+ * milliseconds only, built in the process's time zone — so it fails the query instead: every read
+ * expression renders them as text (readExpression), and one that does not is a DataPipe bug.
+ */
+export function fetchTypeHandler(driver: Pick<OracleDriverLike, 'STRING' | 'BUFFER'>): OracleFetchTypeHandler {
+  return (metadata) => {
+    const typeName = metadata.dbTypeName ?? '';
+    if (DATE_TYPES.has(typeName)) {
+      throw new TerminalError(`column ${metadata.name} would be fetched as a ${typeName} (a JS Date: milliseconds only, in the process's time zone) — DataPipe renders dates and times as text in SQL, so this is a DataPipe bug: please report it`);
+    }
+    const as = FETCH_AS[typeName];
+    if (as === undefined) return undefined;
+    return { type: as === 'string' ? driver.STRING : driver.BUFFER };
+  };
+}
 
 /** One select-list item (`alias` qualifies the column), aliased to the column's source name so result metadata names it. */
 export function readExpression(column: Column, alias?: string): string {
@@ -68,12 +94,12 @@ export function valueConverter(column: Column): OracleValueConverter {
   if (family === 'interval_ym' || family === 'interval_ds') return (v) => (v === null || v === undefined ? null : intervalToIso(v));
   switch (type.kind) {
     case 'int64': return text(numberTextToInt64);
-    case 'decimal': return text((v) => decimalTextToBytes(v, type.precision, type.scale));
+    case 'decimal': return text((v) => decimalTextToBytes(finiteNumberText(v), type.precision, type.scale));
     case 'float64':
     case 'float32':
       return family === 'float' || family === 'number' ? text(numberTextToFloat64) : typed('number', type.kind);
     case 'string':
-      return family === 'number' || family === 'float' ? text(numberTextToCanonical) : typed('string', 'string');
+      return family === 'number' || family === 'float' ? text(numberTextToString) : typed('string', 'string');
     case 'json': return typed('string', 'json');
     case 'bytes': return (v) => {
       if (v === null || v === undefined) return null;

@@ -42,9 +42,12 @@ describe('tableModelFromCatalog', () => {
       new TerminalError('columns.IMPORTE: no such column in VENTAS.VENTAS_CABECERA — pick from ID_VENTA, FECHA_VENTA, CLIENTE, MONTO, TOTAL$'));
     expect(() => tableModelFromCatalog('VENTAS', 'NADA', [], [])).toThrow(
       new TerminalError('table VENTAS.NADA not found (or not visible to the user) — check the table name and source.schema, and that SELECT is granted'));
+    const geometry = [...ROWS, { ...ROWS[1], COLUMN_NAME: 'UBICACION', DATA_TYPE: 'SDO_GEOMETRY' } as AllTabColumnsRow];
+    expect(() => tableModelFromCatalog('VENTAS', 'VENTAS_CABECERA', geometry, [])).toThrow(new TerminalError(
+      'VENTAS.VENTAS_CABECERA.UBICACION: SDO_GEOMETRY has no canonical type — extract a view that converts the column (TO_CHAR, a CAST) instead of the table, or ask for the type to be supported'));
     const clash = [...ROWS, { ...ROWS[4], COLUMN_NAME: 'TOTAL#' } as AllTabColumnsRow];
     expect(() => tableModelFromCatalog('VENTAS', 'VENTAS_CABECERA', clash, [])).toThrow(
-      new TerminalError('VENTAS.VENTAS_CABECERA: columns TOTAL$ and TOTAL# both map to total_ — rename one in the source or exclude it'));
+      new TerminalError('VENTAS.VENTAS_CABECERA: columns TOTAL$ and TOTAL# both map to total_ — rename one in the source, or extract a view that renames it'));
   });
 });
 

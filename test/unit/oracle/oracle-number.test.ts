@@ -2,8 +2,11 @@
 import { describe, expect, it } from 'vitest';
 import { ValueError } from '../../../shared/model/value-error.js';
 import {
-  numberTextShape, numberTextToCanonical, numberTextToFloat64, numberTextToInt64,
+  finiteNumberText, infinitySign, numberTextShape, numberTextToCanonical, numberTextToFloat64, numberTextToInt64, numberTextToString,
 } from '../../../shared/sources/oracle/oracle-number.js';
+
+/** Oracle's positive infinity as Thin's parseOracleNumber spells it (0xFF 0x65 → 10^126). */
+const PLUS_INFINITY = `1${'0'.repeat(126)}`;
 
 describe('numberTextToCanonical', () => {
   it('adds the leading zero and drops nothing else', () => {
@@ -20,6 +23,22 @@ describe('numberTextToCanonical', () => {
   });
 });
 
+describe('infinities as Thin delivers them', () => {
+  it('recognises -1e126 and 10^126 (no finite NUMBER reaches it) and nothing else', () => {
+    expect([PLUS_INFINITY, '-1e126', `9${'9'.repeat(125)}`, '1e126', `-${PLUS_INFINITY}`].map(infinitySign)).toEqual([1, -1, 0, 0, 0]);
+    expect(finiteNumberText('-.5')).toBe('-.5');
+    expect(() => finiteNumberText(PLUS_INFINITY)).toThrow(new ValueError("1e126 is Oracle's positive infinity, which no number type holds"));
+  });
+
+  it('reads them as Infinity text, double infinities, and never as an integer or decimal', () => {
+    expect([PLUS_INFINITY, '-1e126', '.5'].map(numberTextToString)).toEqual(['Infinity', '-Infinity', '0.5']);
+    expect(numberTextToFloat64(PLUS_INFINITY)).toBe(Infinity);
+    expect(numberTextToFloat64('-1e126')).toBe(-Infinity);
+    expect(() => numberTextToInt64(PLUS_INFINITY)).toThrow(new ValueError("1e126 is Oracle's positive infinity, which no number type holds"));
+    expect(() => numberTextToCanonical(PLUS_INFINITY)).toThrow(ValueError);
+  });
+});
+
 describe('numberTextToInt64', () => {
   it('keeps safe integers as numbers and larger ones as exact bigints', () => {
     expect(numberTextToInt64('0')).toBe(0);
@@ -28,6 +47,11 @@ describe('numberTextToInt64', () => {
     expect(numberTextToInt64('9007199254740993')).toBe(9007199254740993n);
     expect(numberTextToInt64('-9223372036854775808')).toBe(-9223372036854775808n);
     expect(numberTextToInt64('12.000')).toBe(12);
+    expect(Object.is(numberTextToInt64('-0'), 0)).toBe(true);
+    expect(numberTextToInt64('-999999999999999')).toBe(-999999999999999);
+    expect(numberTextToInt64('9999999999999999')).toBe(9999999999999999n);
+    expect(() => numberTextToInt64('-')).toThrow(new ValueError('not an Oracle NUMBER text: "-"'));
+    expect(() => numberTextToInt64('')).toThrow(ValueError);
   });
 
   it('refuses fractions, overflow and infinities', () => {

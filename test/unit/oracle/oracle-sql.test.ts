@@ -4,7 +4,7 @@ import { TerminalError } from '../../../shared/errors.js';
 import type { CanonicalType, Column, TableModel } from '../../../shared/model/column.js';
 import { quoteIdent } from '../../../shared/sources/oracle/oracle-identifier.js';
 import {
-  CLOCK_SQL, COLUMNS_SQL, countNullsSql, CURRENT_SCN_SQL, hashChunkPredicate, PRIMARY_KEY_SQL, profileSql,
+  CLOCK_SQL, COLUMNS_SQL, countNullsSql, CURRENT_SCN_SQL, DATABASE_SCN_SQL, hashChunkPredicate, PRIMARY_KEY_SQL, profileSql,
   selectSql, windowHighSql, windowPredicate,
 } from '../../../shared/sources/oracle/oracle-sql.js';
 
@@ -44,6 +44,7 @@ describe('catalog queries', () => {
   it('reads the clock and the SCN as exact text', () => {
     expect(CLOCK_SQL).toBe(`SELECT TO_CHAR(SYSDATE, 'YYYY-MM-DD"T"HH24:MI:SS') AS SYS_DATE, TO_CHAR(CAST(SYSTIMESTAMP AS TIMESTAMP), 'YYYY-MM-DD"T"HH24:MI:SS.FF6') AS SYS_TIMESTAMP, TO_CHAR(SYS_EXTRACT_UTC(SYSTIMESTAMP), 'YYYY-MM-DD"T"HH24:MI:SS.FF6') || 'Z' AS UTC_TIMESTAMP FROM DUAL`);
     expect(CURRENT_SCN_SQL).toBe('SELECT TO_CHAR(DBMS_FLASHBACK.GET_SYSTEM_CHANGE_NUMBER) AS CURRENT_SCN FROM DUAL');
+    expect(DATABASE_SCN_SQL).toBe('SELECT TO_CHAR(CURRENT_SCN) AS CURRENT_SCN FROM V$DATABASE');
   });
 });
 
@@ -74,12 +75,19 @@ describe('selectSql', () => {
       new TerminalError('MONTO is decimal; a window needs an integer, datetime or timestamp column'));
   });
 
-  it('chunks by ROWID range when given one, else by ORA_HASH of the primary key', () => {
-    expect(selectSql({ model: MODEL, batchSize: 1, chunk: { index: 2, count: 4 } }, { rowidRange: { low: 'AAAR1AAAEAAAACXAAA', high: 'AAAR1AAAEAAAACfH//' } })).toEqual({
-      sql: `SELECT ${LIST} FROM ${TABLE} t WHERE t.ROWID BETWEEN CHARTOROWID(:rowid_low) AND CHARTOROWID(:rowid_high)`,
-      binds: { rowid_low: 'AAAR1AAAEAAAACXAAA', rowid_high: 'AAAR1AAAEAAAACfH//' },
+  it('chunks by a half-open ROWID range when given one (open at the ends), else by ORA_HASH of the primary key', () => {
+    const chunk = { index: 2, count: 4 };
+    expect(selectSql({ model: MODEL, batchSize: 1, chunk }, { scn: '42', rowidRange: { low: 'AAAR1AAAEAAAACXAAA', high: 'AAAR1AAAEAAAACfAAA' } })).toEqual({
+      sql: `SELECT ${LIST} FROM ${TABLE} AS OF SCN TO_NUMBER(:scn) t WHERE t.ROWID >= CHARTOROWID(:rowid_low) AND t.ROWID < CHARTOROWID(:rowid_high)`,
+      binds: { rowid_low: 'AAAR1AAAEAAAACXAAA', rowid_high: 'AAAR1AAAEAAAACfAAA', scn: '42' },
     });
-    expect(selectSql({ model: MODEL, batchSize: 1, chunk: { index: 2, count: 4 } })).toEqual({
+    expect(selectSql({ model: MODEL, batchSize: 1, chunk: { index: 0, count: 4 } }, { rowidRange: { low: null, high: 'AAAR1AAAEAAAACXAAA' } }).sql)
+      .toBe(`SELECT ${LIST} FROM ${TABLE} t WHERE t.ROWID < CHARTOROWID(:rowid_high)`);
+    expect(selectSql({ model: MODEL, batchSize: 1, chunk: { index: 3, count: 4 } }, { rowidRange: { low: 'AAAR1AAAEAAAACfAAA', high: null } }).sql)
+      .toBe(`SELECT ${LIST} FROM ${TABLE} t WHERE t.ROWID >= CHARTOROWID(:rowid_low)`);
+    expect(() => selectSql({ model: MODEL, batchSize: 1, chunk }, { rowidRange: { low: "A' OR 1=1 --", high: null } }))
+      .toThrow(new TerminalError('"A\' OR 1=1 --" is not a ROWID — start a new run (a new --run-id) so the chunk boundaries are read again'));
+    expect(selectSql({ model: MODEL, batchSize: 1, chunk })).toEqual({
       sql: `SELECT ${LIST} FROM ${TABLE} t WHERE ORA_HASH(t."ID_VENTA", :chunk_max) = :chunk_index`,
       binds: { chunk_max: 3, chunk_index: 2 },
     });
@@ -101,7 +109,7 @@ describe('window high, null count and profile', () => {
     expect(windowHighSql(MODEL, modificado)).toBe(`SELECT TO_CHAR(CAST(SYSTIMESTAMP AS TIMESTAMP), 'YYYY-MM-DD"T"HH24:MI:SS.FF6') AS HIGH FROM DUAL`);
     expect(windowHighSql(MODEL, creado)).toBe(`SELECT TO_CHAR(SYS_EXTRACT_UTC(SYSTIMESTAMP), 'YYYY-MM-DD"T"HH24:MI:SS.FF6') || 'Z' AS HIGH FROM DUAL`);
     expect(windowHighSql(MODEL, id)).toBe(`SELECT TO_CHAR(MAX("ID_VENTA")) AS HIGH FROM ${TABLE}`);
-    expect(countNullsSql(MODEL, fecha)).toBe(`SELECT COUNT(*) AS NULLS FROM ${TABLE} WHERE "FECHA_VENTA" IS NULL`);
+    expect(countNullsSql(MODEL, fecha)).toBe(`SELECT COUNT(*) AS NULL_ROWS FROM ${TABLE} WHERE "FECHA_VENTA" IS NULL`);
   });
 
   it('profiles integer digits, scale and infinities from TM9 text, sampling with FETCH FIRST', () => {

@@ -113,7 +113,7 @@ describe('mapOracleType', () => {
 
   it('refuses a type with no canonical equivalent, naming it', () => {
     expect(() => mapOracleType(facts(['SDO_GEOMETRY', 1, null, null, 0, null]))).toThrow(
-      new TerminalError('SDO_GEOMETRY has no canonical type — exclude the column, or ask for the type to be supported'));
+      new TerminalError('SDO_GEOMETRY has no canonical type — extract a view that converts the column (TO_CHAR, a CAST) instead of the table, or ask for the type to be supported'));
   });
 });
 

@@ -1,0 +1,157 @@
+/**
+ * OracleSource.read against a FAKE of the node-oracledb connection boundary (fake-oracledb.ts):
+ * the SELECT, binds and fetch options sent, getRows batch sizes, the ResultSet closed on every
+ * exit, value errors as ContractError lines, and which failures are retried.
+ */
+import { describe, expect, it } from 'vitest';
+import { decimalTextToBytes } from '../../../shared/avro/decimal.js';
+import { ContractError, TerminalError, TransientError } from '../../../shared/errors.js';
+import type { Row } from '../../../shared/model/column.js';
+import type { OracleSource } from '../../../shared/sources/oracle/oracle-source.js';
+import type { ReadPlan } from '../../../shared/sources/source.js';
+import { driverError, FakeOracleDriver, type FakeResponse } from './fake-oracledb.js';
+import { capturingLogger, CONFIG, connectFake, MODEL, MODEL_COLUMNS, MODEL_SELECT } from './oracle-fixtures.js';
+
+/** Five rows as the wire carries them: NUMBER as text (no leading zero), DATE as SYYYY text. */
+const WIRE: unknown[][] = [
+  ['1', ' 2024-01-31T10:11:12', 'Ana', '10.5'],
+  ['2', ' 9999-12-31T23:59:59', 'Bea', '-.05'],
+  ['9007199254740993', null, null, null],
+  ['4', ' 0001-01-01T00:00:00', 'ñandú ✓', '0'],
+  ['5', ' 2024-02-29T00:00:00', 'Eva', '9999999999.99'],
+];
+
+function driverWith(response: Partial<FakeResponse> = {}): FakeOracleDriver {
+  return new FakeOracleDriver().on('SELECT t."ID_VENTA"', { columns: MODEL_COLUMNS, rows: WIRE, ...response });
+}
+
+async function collect(source: OracleSource, plan: ReadPlan): Promise<Row[][]> {
+  const batches: Row[][] = [];
+  for await (const batch of source.read(plan)) batches.push(batch);
+  return batches;
+}
+
+const plan = (batchSize: number): ReadPlan => ({ model: MODEL, batchSize });
+
+describe('read (fake node-oracledb boundary)', () => {
+  it('executes the SELECT into a ResultSet with the configured fetch options and pulls batches of batchSize until none are left', async () => {
+    const driver = driverWith();
+    const source = await connectFake(driver);
+    const batches = await collect(source, plan(2));
+    const select = driver.calls.at(-1)!;
+    expect(select.sql).toBe(MODEL_SELECT);
+    expect(select.binds).toEqual({});
+    expect(select.options).toEqual({
+      resultSet: true, outFormat: driver.OUT_FORMAT_ARRAY, fetchArraySize: 1000, prefetchRows: 500, fetchTypeHandler: expect.any(Function),
+    });
+    expect(driver.resultSets[0]!.requested).toEqual([2, 2, 2, 2]);
+    expect(driver.resultSets[0]!.closed).toBe(true);
+    expect(batches.map((b) => b.length)).toEqual([2, 2, 1]);
+    expect(batches.flat()).toEqual([
+      { id_venta: 1, fecha_venta: 1706695872000000, cliente: 'Ana', monto: decimalTextToBytes('10.5', 12, 2) },
+      { id_venta: 2, fecha_venta: 253402300799000000n, cliente: 'Bea', monto: decimalTextToBytes('-0.05', 12, 2) },
+      { id_venta: 9007199254740993n, fecha_venta: null, cliente: null, monto: null },
+      { id_venta: 4, fecha_venta: -62135596800000000n, cliente: 'ñandú ✓', monto: decimalTextToBytes('0', 12, 2) },
+      { id_venta: 5, fecha_venta: 1709164800000000, cliente: 'Eva', monto: decimalTextToBytes('9999999999.99', 12, 2) },
+    ]);
+  });
+
+  it('binds the window and leaves prefetchRows to the driver when it is not configured', async () => {
+    const driver = driverWith();
+    const { prefetch_rows: _unused, ...config } = CONFIG;
+    const source = await connectFake(driver, { config });
+    const window = { column: 'fecha_venta', low: '2024-01-01T00:00:00', high: '2024-01-31T10:11:12.999999', includeNulls: false };
+    await collect(source, { model: MODEL, batchSize: 10, window });
+    const select = driver.calls.at(-1)!;
+    expect(select.sql).toBe(`${MODEL_SELECT} WHERE t."FECHA_VENTA" >= TO_DATE(:low, 'YYYY-MM-DD"T"HH24:MI:SS') AND t."FECHA_VENTA" <= TO_DATE(:high, 'YYYY-MM-DD"T"HH24:MI:SS')`);
+    expect(select.binds).toEqual({ low: '2024-01-01T00:00:00', high: '2024-01-31T10:11:12' });
+    expect(select.options.prefetchRows).toBeUndefined();
+    expect('prefetchRows' in select.options).toBe(false);
+  });
+
+  it('closes the ResultSet when the consumer stops early', async () => {
+    const driver = driverWith();
+    const source = await connectFake(driver);
+    for await (const batch of source.read(plan(2))) {
+      expect(batch).toHaveLength(2);
+      break;
+    }
+    expect(driver.resultSets[0]!.requested).toEqual([2]);
+    expect(driver.resultSets[0]!.closed).toBe(true);
+  });
+
+  it('fails a value that does not fit with a ContractError naming table, column, primary key and fix, and closes the ResultSet', async () => {
+    const driver = driverWith({ rows: [['41', null, null, '1.5'], ['42', null, null, '12345678901.5']] });
+    const source = await connectFake(driver);
+    const error = await collect(source, plan(10)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ContractError);
+    expect((error as ContractError).exitCode).toBe(3);
+    expect((error as Error).message).toBe('VENTAS_CABECERA.MONTO: 12345678901.5 does not fit decimal(12,2): 11 integer digits, at most 10 (primary key ID_VENTA=42) — widen the column type in config (columns.MONTO.type: a wider decimal, or string) and regenerate the schema');
+    expect(driver.resultSets[0]!.closed).toBe(true);
+  });
+
+  it('refuses a BC date rather than reading it as AD', async () => {
+    const driver = driverWith({ rows: [['7', '-0044-03-15T12:00:00', null, null]] });
+    const error = await collect(await connectFake(driver), plan(10)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ContractError);
+    expect((error as Error).message).toBe('VENTAS_CABECERA.FECHA_VENTA: -0044-03-15T12:00:00 is a BC date, before 0001-01-01, which no target holds (primary key ID_VENTA=7) — fix the value in the source (the targets hold years 0001 to 9999)');
+  });
+
+  it('retries on a new connection, with the same SQL and binds, when the connection is lost before the first batch', async () => {
+    const driver = driverWith().once('SELECT t."ID_VENTA"', { error: driverError('NJS-500', 'connection to Oracle Database was closed or broken') });
+    const { log, records } = capturingLogger();
+    const source = await connectFake(driver, { log });
+    const batches = await collect(source, plan(10));
+    expect(batches.flat()).toHaveLength(5);
+    const selects = driver.calls.filter((c) => c.sql === MODEL_SELECT);
+    expect(selects.map((c) => [c.connection, c.binds])).toEqual([[0, {}], [1, {}]]);
+    expect(driver.connections[0]!.closed).toBe(true);
+    expect(records.find((r) => r.level === 40)?.msg).toBe('VENTAS.VENTAS_CABECERA: the read failed before any row was handed over (lost or could not open the connection to Oracle at db.example:1521/ERP_PROD: NJS-500: connection to Oracle Database was closed or broken (retrying may help)); retrying in 0 ms');
+
+    const firstFetch = driverWith().once('SELECT t."ID_VENTA"', { columns: MODEL_COLUMNS, rows: WIRE, failGetRowsAt: 0 });
+    const again = await collect(await connectFake(firstFetch), plan(10));
+    expect(again.flat()).toHaveLength(5);
+    expect(firstFetch.resultSets.map((r) => r.closed)).toEqual([true, true]);
+  });
+
+  it('does not retry once rows were handed over: a TransientError (exit 1), the ResultSet closed', async () => {
+    const driver = driverWith({ failGetRowsAt: 1 });
+    const source = await connectFake(driver);
+    const seen: Row[][] = [];
+    const error = await (async () => {
+      for await (const batch of source.read(plan(2))) seen.push(batch);
+    })().catch((e: unknown) => e);
+    expect(seen).toHaveLength(1);
+    expect(error).toBeInstanceOf(TransientError);
+    expect((error as TransientError).exitCode).toBe(1);
+    expect(driver.calls.filter((c) => c.sql === MODEL_SELECT)).toHaveLength(1);
+    expect(driver.resultSets[0]!.closed).toBe(true);
+  });
+
+  it('gives up after the retries with a TransientError, and fails ORA-01555 at once as terminal', async () => {
+    const lost = driverWith({ error: driverError('ORA-03113', 'end-of-file on communication channel') });
+    const error = await collect(await connectFake(lost), plan(10)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TransientError);
+    expect(lost.calls.filter((c) => c.sql === MODEL_SELECT)).toHaveLength(3);
+
+    const old = driverWith({ failGetRowsAt: 0, getRowsError: driverError('ORA-01555', 'snapshot too old: rollback segment number 9 with name "_SYSSMU9$" too small') });
+    const snapshot = await collect(await connectFake(old), plan(10)).catch((e: unknown) => e);
+    expect(snapshot).toBeInstanceOf(TerminalError);
+    expect((snapshot as Error).message).toBe('Oracle at db.example:1521/ERP_PROD: the snapshot of VENTAS.VENTAS_CABECERA is too old (ORA-01555, undo overwritten during the read) — retrying at the same SCN cannot help; ask the DBA to raise undo_retention (and the undo tablespace) above the extraction time, or read in more chunks, then start a new run (a new --run-id)');
+    expect(old.resultSets).toHaveLength(1);
+    expect(old.resultSets[0]!.closed).toBe(true);
+  });
+
+  it('fails the query, not a value, when a date column would reach the driver as a DATE', async () => {
+    const driver = driverWith({ columns: [MODEL_COLUMNS[0]!, { name: 'FECHA_VENTA', dbTypeName: 'DATE' }, MODEL_COLUMNS[2]!, MODEL_COLUMNS[3]!] });
+    const error = await collect(await connectFake(driver), plan(10)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TerminalError);
+    expect((error as Error).message).toMatch(/^column FECHA_VENTA would be fetched as a DATE/);
+    expect(driver.resultSets).toHaveLength(0);
+  });
+
+  it('refuses a batch size that is not a whole number of rows', async () => {
+    const source = await connectFake(driverWith());
+    await expect(collect(source, plan(0))).rejects.toThrow(new TerminalError('batch size 0 must be a whole number of rows, at least 1'));
+  });
+});
