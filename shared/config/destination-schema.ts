@@ -4,7 +4,7 @@
  * may stay in the file (switching clouds is then one word) and are checked but not used.
  */
 import { z } from 'zod';
-import { requiredText } from './schema-primitives.js';
+import { requiredText, wholeNumber } from './schema-primitives.js';
 
 /** The clouds DataPipe targets; `local` is a folder plus a DuckDB file. */
 export const CLOUDS = ['local', 'gcp', 'aws', 'azure'] as const;
@@ -44,6 +44,12 @@ const gcp = z
     bucket: bucketName('gs', 'GCS staging bucket name (without gs://)'),
     prefix,
     location: requiredText('BigQuery location of the dataset, e.g. US or us-central1 (the bucket must be in it)'),
+    // No .default(): absent keys stay absent in the parsed config; the warehouse applies the defaults.
+    partition_granularity: z.enum(['DAY', 'HOUR', 'MONTH', 'YEAR'])
+      .describe('Time-unit partitioning of target tables DataPipe creates, on the partition_column: DAY (default), HOUR, MONTH or YEAR; a DATE column takes DAY instead of HOUR; existing tables keep theirs')
+      .optional(),
+    stage_expiration_hours: wholeNumber({ min: 1, max: 720, example: 24, description: 'Hours after which BigQuery deletes a stage table a failed load left behind (default 24)' })
+      .optional(),
   })
   .strict()
   .describe('Google Cloud: GCS staging, BigQuery warehouse');

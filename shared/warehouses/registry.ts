@@ -1,6 +1,7 @@
 import type { Cloud, DestinationConfig } from '../config/config-schema.js';
 import { TerminalError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { openBigQueryWarehouse } from './bigquery/bigquery-warehouse.js';
 import { openDuckDbWarehouse } from './duckdb/duckdb-warehouse.js';
 import type { Warehouse } from './warehouse.js';
 
@@ -18,7 +19,10 @@ export const WAREHOUSES = {
     if (!destination.local) throw new TerminalError('destination.local: missing — add `local: { warehouse: .datapipe/warehouse.duckdb }`');
     return openDuckDbWarehouse(destination.local.warehouse, log);
   },
-  gcp: notYet('gcp'),
+  gcp: async (destination, log) => {
+    if (!destination.gcp) throw new TerminalError('destination.gcp: missing — add `gcp: { project_id, dataset, bucket, location }`');
+    return openBigQueryWarehouse(destination.gcp, log);
+  },
   aws: notYet('aws'),
   azure: notYet('azure'),
 } satisfies Record<Cloud, WarehouseFactory>;

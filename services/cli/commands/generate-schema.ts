@@ -1,19 +1,21 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { formatAvsc, modelToAvsc } from '../../../shared/avro/avsc-schema.js';
-import type { Cloud, TableSpec } from '../../../shared/config/config-schema.js';
+import type { Cloud, DestinationConfig, TableSpec } from '../../../shared/config/config-schema.js';
 import type { LoadedConfig } from '../../../shared/config/load-config.js';
 import type { Logger } from '../../../shared/log.js';
 import type { TableModel } from '../../../shared/model/column.js';
 import { formatType } from '../../../shared/model/column.js';
 import { applyTableSpec, schemaFileName } from '../../../shared/pipeline/table-contract.js';
 import { openSource } from '../../../shared/sources/registry.js';
+import { bigQueryDdlFile } from '../../../shared/warehouses/bigquery/bigquery-ddl.js';
 import { bigQuerySchema } from '../../../shared/warehouses/bigquery/bigquery-schema.js';
 import { createTableSql } from '../../../shared/warehouses/duckdb/duckdb-sql.js';
 
 /** The target DDL written beside the schemas, per cloud, where this build has the warehouse. */
-const DDL: Partial<Record<Cloud, (model: TableModel) => string>> = {
+const DDL: Partial<Record<Cloud, (model: TableModel, spec: TableSpec, destination: DestinationConfig) => string>> = {
   local: (model) => `${createTableSql(model)};\n`,
+  gcp: bigQueryDdlFile,
 };
 
 export interface GenerateSchemaOptions {
@@ -49,7 +51,7 @@ export async function generateSchemas(options: GenerateSchemaOptions): Promise<s
         [schemaFileName(spec.name, 'json'), `${JSON.stringify(bigQuerySchema(model), null, 2)}\n`],
       ];
       const ddl = DDL[loaded.config.destination.cloud];
-      if (ddl) files.push([schemaFileName(spec.name, 'sql'), ddl(model)]);
+      if (ddl) files.push([schemaFileName(spec.name, 'sql'), ddl(model, spec, loaded.config.destination)]);
       for (const [name, text] of files) {
         const path = join(dir, name);
         await writeFile(path, text);

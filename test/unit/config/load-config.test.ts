@@ -264,7 +264,7 @@ describe('loadConfig — one line per problem: <file>:<line>: <field>: <what> �
 
   it('finds the line of a path inside flow mappings that span lines', async () => {
     const { error, file } = await configError(SEED_YAML.replace('location: us-central1', 'location: us-central1, region: x'), SEED_ENV);
-    expect(error.message).toBe(`${file}:10: destination.gcp.region: unknown key "region" — remove it (allowed here: project_id, dataset, bucket, prefix, location)`);
+    expect(error.message).toBe(`${file}:10: destination.gcp.region: unknown key "region" — remove it (allowed here: project_id, dataset, bucket, prefix, location, partition_granularity, stage_expiration_hours)`);
   });
 });
 

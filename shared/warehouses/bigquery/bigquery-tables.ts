@@ -1,0 +1,127 @@
+/**
+ * The tables the warehouse creates: targets, `_datapipe_loads` and per-run stages (tables.get,
+ * tables.insert, tables.patch, tables.delete). DDL on permanent tables cannot run inside a
+ * transaction (https://cloud.google.com/bigquery/docs/transactions), so these are API calls made
+ * before the load's transaction.
+ */
+import { ContractError, TerminalError } from '../../errors.js';
+import type { BigQueryClient, BigQueryDatasetHandle, TableInsert } from './bigquery-client.js';
+import { classifyBigQueryError, failureOf, type FailureContext } from './bigquery-errors.js';
+import { LOADS_TABLE, tableLabel, type DatasetRef } from './bigquery-names.js';
+import type { BigQueryField } from './bigquery-schema.js';
+import { targetDrift } from './bigquery-target-check.js';
+
+/** `_datapipe_loads`: one row per (table, run) loaded, clustered for the per-run lookup. */
+export const LOADS_TABLE_INSERT: TableInsert = {
+  schema: {
+    fields: [
+      { name: 'table_name', type: 'STRING', mode: 'REQUIRED', description: 'Target table' },
+      { name: 'run_id', type: 'STRING', mode: 'REQUIRED', description: 'Run loaded' },
+      { name: 'mode', type: 'STRING', mode: 'REQUIRED', description: 'incremental or full' },
+      { name: 'rows_staged', type: 'INT64', mode: 'REQUIRED', description: 'Rows in the run\'s files' },
+      { name: 'rows_loaded', type: 'INT64', mode: 'REQUIRED', description: 'Rows after deduplication by primary key' },
+      { name: 'watermark', type: 'STRING', mode: 'NULLABLE', description: 'Watermark the load advanced the table to' },
+      { name: 'loaded_at', type: 'TIMESTAMP', mode: 'REQUIRED', description: 'When the load committed' },
+    ],
+  },
+  description: 'Loads DataPipe committed: one row per table and run, written in the load\'s transaction',
+  clustering: { fields: ['table_name', 'run_id'] },
+};
+
+/** Table operations in one dataset, each failure classified. */
+export class BigQueryTables {
+  private readonly dataset: BigQueryDatasetHandle;
+
+  constructor(client: BigQueryClient, private readonly ref: DatasetRef, private readonly location: string) {
+    this.dataset = client.dataset(ref.datasetId);
+  }
+
+  /**
+   * The dataset must exist, in the configured location: DataPipe does not create datasets (their
+   * location, access and default expirations are an administrator's choice).
+   */
+  async checkDataset(ctx: FailureContext): Promise<void> {
+    const [metadata] = await this.call(ctx, () => this.dataset.getMetadata());
+    const actual = metadata.location;
+    if (actual !== undefined && actual.toLowerCase() !== this.location.toLowerCase()) {
+      throw new TerminalError(
+        `BigQuery dataset ${ctx.dataset} is in ${actual}, but destination.gcp.location says ${this.location} — set location: ${actual} in config.yaml`,
+      );
+    }
+  }
+
+  /**
+   * Creates the table if absent; an existing one is never altered, only checked to hold the
+   * expected columns (drift → ContractError naming them). Returns true when it was created.
+   */
+  async ensure(table: string, insert: TableInsert, ctx: FailureContext): Promise<boolean> {
+    const handle = this.dataset.table(table);
+    let created = false;
+    let fields = await this.existingFields(table, ctx);
+    if (fields === null) {
+      created = await this.call(ctx, async () => {
+        try {
+          await this.dataset.createTable(table, insert);
+          return true;
+        } catch (error) {
+          // Another loader created it first: check what it created like any existing table.
+          if (failureOf(error).status === 409) return false;
+          throw error;
+        }
+      });
+      if (created) return true;
+      fields = (await this.call(ctx, () => handle.getMetadata()))[0].schema?.fields ?? [];
+    }
+    const drift = targetDrift(insert.schema.fields, fields);
+    if (drift) throw new ContractError(`target ${tableLabel(this.ref, table)} ${drift}`);
+    return created;
+  }
+
+  /** `_datapipe_loads`, created on first use. */
+  async ensureLoadsTable(ctx: FailureContext): Promise<void> {
+    await this.ensure(LOADS_TABLE, LOADS_TABLE_INSERT, ctx);
+  }
+
+  /**
+   * A stage table that BigQuery deletes by itself at `expiresAt`, so a crashed load leaves nothing
+   * for long. A stage left by an earlier attempt of the run is reused (its load truncates it) and
+   * its expiry moved forward.
+   */
+  async createStage(stage: string, fields: BigQueryField[], expiresAt: Date, ctx: FailureContext): Promise<void> {
+    const expirationTime = String(expiresAt.getTime());
+    await this.call(ctx, async () => {
+      try {
+        await this.dataset.createTable(stage, { schema: { fields }, expirationTime, description: 'DataPipe stage of one run; dropped after the merge' });
+      } catch (error) {
+        if (failureOf(error).status !== 409) throw error;
+        await this.dataset.table(stage).setMetadata({ expirationTime });
+      }
+    });
+  }
+
+  /** Best effort: the stage's expiration removes it anyway. */
+  async dropStage(stage: string): Promise<void> {
+    await this.dataset.table(stage).delete().catch(() => undefined);
+  }
+
+  /** The table's fields, or null when it does not exist. */
+  private async existingFields(table: string, ctx: FailureContext) {
+    return this.call(ctx, async () => {
+      try {
+        const [metadata] = await this.dataset.table(table).getMetadata();
+        return metadata.schema?.fields ?? [];
+      } catch (error) {
+        if (failureOf(error).status === 404 && !/Not found: Dataset/i.test(failureOf(error).message)) return null;
+        throw error;
+      }
+    });
+  }
+
+  private async call<T>(ctx: FailureContext, step: () => Promise<T>): Promise<T> {
+    try {
+      return await step();
+    } catch (error) {
+      throw classifyBigQueryError(error, ctx);
+    }
+  }
+}
