@@ -6,7 +6,10 @@ import { Storage } from '@google-cloud/storage';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run, workspace } from '../support/cli.js';
-import { startPostgres } from '../support/postgres-server.js';
+import { liveGcp } from '../support/gcp-live.js';
+import type { PostgresHandle } from '../support/postgres-server.js';
+import { startOwnDatabase } from './e2e-database.js';
+import { salesTableSql } from './gcp-sales-table.js';
 
 /**
  * The whole `--cloud gcp` pipeline against REAL GCS and BigQuery: a PostgreSQL table → the
@@ -20,46 +23,14 @@ import { startPostgres } from '../support/postgres-server.js';
  * Each run uses its own table and bucket prefix and deletes both at the end.
  */
 
-const live = {
-  project: process.env.DATAPIPE_IT_GCP_PROJECT ?? '',
-  bucket: process.env.DATAPIPE_IT_GCP_BUCKET ?? '',
-  dataset: process.env.DATAPIPE_IT_GCP_DATASET ?? '',
-  location: process.env.DATAPIPE_IT_GCP_LOCATION ?? 'US',
-};
-const available = live.project !== '' && live.bucket !== '' && live.dataset !== '';
-if (!available) {
-  console.warn('[gcp-live e2e] SKIPPED: set DATAPIPE_IT_GCP_PROJECT, DATAPIPE_IT_GCP_BUCKET and DATAPIPE_IT_GCP_DATASET ' +
-    '(and DATAPIPE_IT_GCP_LOCATION, default US) with Application Default Credentials to run the pipeline against real GCS and BigQuery');
-}
+const live = liveGcp('gcp-live e2e', 'run the pipeline against real GCS and BigQuery');
 
 const SUFFIX = randomBytes(4).toString('hex');
 const TABLE = `IT_VENTAS_${SUFFIX.toUpperCase()}`;
 const TARGET = TABLE.toLowerCase();
 const PREFIX = `datapipe-it/${SUFFIX}`;
 
-const CREATE = `
-CREATE TABLE "${TABLE}" (
-  "ID_VENTA"    bigint PRIMARY KEY,
-  "MONTO"       numeric(38,10),
-  "PRECIO"      numeric(18,2) NOT NULL,
-  "FECHA_VENTA" timestamp(6) NOT NULL,
-  "ENTREGA"     date,
-  "INSTANTE"    timestamptz,
-  "CLIENTE"     text,
-  "DOCUMENTO"   bytea
-)`;
-
-const ROWS = (from: number, to: number, stamp: string) => `
-INSERT INTO "${TABLE}"
-SELECT g, g * 1.0000000001, round(g * 0.37, 2), TIMESTAMP '${stamp}' + g * interval '1 minute' + g * interval '1 microsecond',
-       DATE '2026-01-01' + (g % 365), TIMESTAMPTZ '2026-01-01 00:00:00+00' + g * interval '1 second',
-       'cliente ' || g || ' café', decode(lpad(to_hex(g), 8, '0'), 'hex')
-FROM generate_series(${from}, ${to}) g`;
-
-const EDGE = `
-INSERT INTO "${TABLE}" VALUES
- (1, 9999999999999999999999999999.9999999999, -0.05, '2025-12-01 00:00:00.000001', '9999-12-31', '0001-01-01 00:00:00+00', 'Ñandú — 東京 😀', '\\x00ff00'),
- (2, NULL, 0.00, '2025-12-01 00:00:00.000002', '0001-01-01', NULL, '', '\\x')`;
+const SALES = salesTableSql(TABLE);
 
 /** Per row, every column as exact text; the same expression shape on both sides. */
 const SOURCE_TEXT = `SELECT "ID_VENTA"::text AS id, trim_scale("MONTO")::text AS monto, trim_scale("PRECIO")::text AS precio,
@@ -71,8 +42,8 @@ const TARGET_TEXT = `SELECT CAST(id_venta AS STRING) AS id, CAST(monto AS STRING
   CAST(UNIX_MICROS(instante) AS STRING) AS instante, cliente, TO_HEX(documento) AS documento
   FROM \`${live.project}\`.\`${live.dataset}\`.\`${TARGET}\` ORDER BY id_venta`;
 
-describe.skipIf(!available)(`end to end on real GCP (${live.project}:${live.dataset}, gs://${live.bucket}/${PREFIX})`, () => {
-  let db: Awaited<ReturnType<typeof startPostgres>>;
+describe.skipIf(!live.available)(`end to end on real GCP (${live.project}:${live.dataset}, gs://${live.bucket}/${PREFIX})`, () => {
+  let db: PostgresHandle;
   let client: pg.Client;
   let bigquery: BigQuery;
   let cwd: string;
@@ -81,12 +52,12 @@ describe.skipIf(!available)(`end to end on real GCP (${live.project}:${live.data
 
   beforeAll(async () => {
     bigquery = new BigQuery({ projectId: live.project, location: live.location });
-    db = await startPostgres();
+    db = await startOwnDatabase('gcp_live');
     client = new pg.Client(db.config);
     await client.connect();
-    await client.query(CREATE);
-    await client.query(EDGE);
-    await client.query(ROWS(10, 20_009, '2025-12-01 01:00:00'));
+    await client.query(SALES.create);
+    await client.query(SALES.edge);
+    await client.query(SALES.rows(10, 20_009, '2025-12-01 01:00:00'));
     cwd = await workspace('e2e-gcp-live');
     await mkdir(join(cwd, 'live'));
     await writeFile(join(cwd, 'live', 'config.yaml'), `project: { name: datapipe-it, environment: test }
@@ -105,7 +76,6 @@ tables:
   }, 300_000);
 
   afterAll(async () => {
-    await client?.query(`DROP TABLE IF EXISTS "${TABLE}"`).catch(() => undefined);
     await client?.end();
     await db?.stop();
     await bigquery?.dataset(live.dataset).table(TARGET).delete().catch(() => undefined);
@@ -132,7 +102,7 @@ tables:
   it('an incremental run through the entrypoints merges updates and new rows', async () => {
     const w = (await client.query<{ w: string }>(`SELECT max("FECHA_VENTA")::text AS w FROM "${TABLE}"`)).rows[0]!.w;
     await client.query(`UPDATE "${TABLE}" SET "PRECIO" = "PRECIO" + 0.01, "FECHA_VENTA" = TIMESTAMP '${w}' + interval '1 hour' WHERE "ID_VENTA" IN (1, 500)`);
-    await client.query(ROWS(100_000, 100_099, '2025-12-01 00:00:00'));
+    await client.query(SALES.rows(100_000, 100_099, '2025-12-01 00:00:00'));
     const runId = `live_${SUFFIX}`;
     const common = ['--table', TABLE, '--cloud', 'gcp', '--run-id', runId, '--config', 'live/config.yaml'];
     const extracted = await run('extractor', common, { cwd, env });

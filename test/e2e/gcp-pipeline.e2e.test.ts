@@ -14,7 +14,9 @@ import { openGcsStore, type GcsStore } from '../../shared/stores/gcs/gcs-store.j
 import { BigQueryFake } from '../support/bigquery-recorder.js';
 import { run, workspace } from '../support/cli.js';
 import { skipWithoutFakeGcsServer, startFakeGcsServer, type FakeGcsServer } from '../support/fake-gcs-server.js';
-import { startPostgres } from '../support/postgres-server.js';
+import type { PostgresHandle } from '../support/postgres-server.js';
+import { oneLine, startOwnDatabase } from './e2e-database.js';
+import { salesTableSql } from './gcp-sales-table.js';
 
 /**
  * `--cloud gcp` end to end: PostgreSQL → the extractor entrypoint → GCS (fake-gcs-server, the
@@ -32,33 +34,11 @@ const PROJECT = 'empresa-datalake-test';
 const DATASET = 'raw_ventas';
 const LAYOUT = new StagingLayout('landing', 'migracion-ventas', TABLE);
 
-const CREATE = `
-CREATE TABLE "VENTAS_CABECERA" (
-  "ID_VENTA"    bigint PRIMARY KEY,
-  "MONTO"       numeric(38,10),
-  "PRECIO"      numeric(18,2) NOT NULL,
-  "FECHA_VENTA" timestamp(6) NOT NULL,
-  "ENTREGA"     date,
-  "INSTANTE"    timestamptz,
-  "CLIENTE"     text,
-  "DOCUMENTO"   bytea
-)`;
-
-const ROWS = (from: number, to: number, stamp: string) => `
-INSERT INTO "VENTAS_CABECERA"
-SELECT g, g * 1.0000000001, round(g * 0.37, 2), TIMESTAMP '${stamp}' + g * interval '1 minute' + g * interval '1 microsecond',
-       DATE '2026-01-01' + (g % 365), TIMESTAMPTZ '2026-01-01 00:00:00+00' + g * interval '1 second',
-       'cliente ' || g || ' café', decode(lpad(to_hex(g), 8, '0'), 'hex')
-FROM generate_series(${from}, ${to}) g`;
-
-const EDGE = `
-INSERT INTO "VENTAS_CABECERA" VALUES
- (1, 9999999999999999999999999999.9999999999, -0.05, '2026-01-01 00:00:00.000001', '9999-12-31', '0001-01-01 00:00:00+00', 'Ñandú — 東京 😀', '\\x00ff00'),
- (2, NULL, 0.00, '2026-01-01 00:00:00.000002', '0001-01-01', NULL, '', '\\x')`;
+const SALES = salesTableSql(TABLE);
 
 const skip = skipWithoutFakeGcsServer('gcp e2e');
 
-let db: Awaited<ReturnType<typeof startPostgres>>;
+let db: PostgresHandle;
 let client: pg.Client;
 let gcs: FakeGcsServer;
 let bigquery: BigQueryFake;
@@ -66,7 +46,7 @@ let store: GcsStore;
 let cwd: string;
 let env: Record<string, string>;
 
-const config = (pgConfig: typeof db.config) => `project: { name: migracion-ventas, environment: test }
+const config = (pgConfig: PostgresHandle['config']) => `project: { name: migracion-ventas, environment: test }
 source:
   type: postgres
   connection: { host: "\${PGHOST}", port: ${pgConfig.port}, database: "\${PGDATABASE}", user: "\${PGUSER}", password: "\${PGPASSWORD}" }
@@ -119,12 +99,6 @@ async function* sourceRows(m: TableModel, where: string): AsyncIterable<Row[]> {
   }
 }
 
-function oneLine(stderr: string): string {
-  const lines = stderr.trim().split('\n');
-  expect(lines).toHaveLength(1);
-  expect(stderr).not.toMatch(/\n\s+at /);
-  return lines[0]!;
-}
 
 /** The fake answers as BigQuery would for a stage holding `staged` rows (every key distinct, none NULL). */
 function planLoad(staged: number, targetRows: number): void {
@@ -139,20 +113,12 @@ beforeAll(async () => {
   bigquery = await BigQueryFake.start();
   bigquery.datasets.set(`${PROJECT}:${DATASET}`, { location: 'US' });
   store = openGcsStore({ projectId: PROJECT, bucket: BUCKET, apiEndpoint: gcs.endpoint });
-  db = await startPostgres();
-  if (db.kind === 'server') {
-    const admin = new pg.Client(db.config);
-    await admin.connect();
-    const name = `datapipe_gcp_e2e_${process.pid}_${Date.now()}`;
-    await admin.query(`CREATE DATABASE ${name}`);
-    await admin.end();
-    db = { ...db, config: { ...db.config, database: name } };
-  }
+  db = await startOwnDatabase('gcp_e2e');
   client = new pg.Client(db.config);
   await client.connect();
-  await client.query(CREATE);
-  await client.query(EDGE);
-  await client.query(ROWS(10, 60_009, '2025-12-01 01:00:00'));
+  await client.query(SALES.create);
+  await client.query(SALES.edge);
+  await client.query(SALES.rows(10, 60_009, '2025-12-01 01:00:00'));
   cwd = await workspace('e2e-gcp');
   await mkdir(join(cwd, 'migracion-ventas'));
   await writeFile(join(cwd, 'migracion-ventas', 'config.yaml'), config(db.config));
@@ -261,7 +227,7 @@ describe.skipIf(skip)('end to end on gcp (PostgreSQL → extractor → fake-gcs-
   it('an incremental run stages only the rows past the watermark, the updated ones included', async () => {
     const w = (await client.query<{ w: string }>(`SELECT max("FECHA_VENTA")::text AS w FROM "VENTAS_CABECERA"`)).rows[0]!.w;
     await client.query(`UPDATE "VENTAS_CABECERA" SET "PRECIO" = "PRECIO" + 0.01, "FECHA_VENTA" = TIMESTAMP '${w}' + interval '1 hour' WHERE "ID_VENTA" IN (1, 500, 20000)`);
-    await client.query(ROWS(100_000, 100_099, '2025-12-01 00:00:00'));
+    await client.query(SALES.rows(100_000, 100_099, '2025-12-01 00:00:00'));
     const runId = 'scheduled__2026-11-27T02_00_00_00_00';
     const extracted = await run('extractor', [...common, '--run-id', runId], { cwd, env });
     expect(extracted.stderr).toBe('');
@@ -283,7 +249,7 @@ describe.skipIf(skip)('end to end on gcp (PostgreSQL → extractor → fake-gcs-
   });
 
   it('a stage that holds fewer rows than the manifests is exit 3 with one line, and the state does not move', async () => {
-    await client.query(ROWS(200_000, 200_009, '2025-12-01 00:00:00'));
+    await client.query(SALES.rows(200_000, 200_009, '2025-12-01 00:00:00'));
     const runId = 'short-stage';
     expect((await run('extractor', [...common, '--run-id', runId], { cwd, env })).code).toBe(0);
     const before = await store.getVersioned(LAYOUT.stateKey);

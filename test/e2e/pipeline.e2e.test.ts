@@ -10,7 +10,8 @@ import { silentLogger } from '../../shared/log.js';
 import { connectPostgres } from '../../shared/sources/postgres/postgres-source.js';
 import { readDuckDbRows } from '../../shared/warehouses/duckdb/duckdb-readback.js';
 import { run, start, workspace } from '../support/cli.js';
-import { startPostgres } from '../support/postgres-server.js';
+import type { PostgresHandle } from '../support/postgres-server.js';
+import { oneLine, startOwnDatabase } from './e2e-database.js';
 
 /**
  * The seed workflow, end to end, as a user runs it: init → validate → generate schema → run →
@@ -51,7 +52,7 @@ SELECT g, g * 1.0000000001, round(g * 0.37, 2), TIMESTAMP '${stamp}' + g * inter
        'cliente ' || g || ' café', decode(lpad(to_hex(g), 8, '0'), 'hex'), g % 2 = 0, g / 7.0, g % 1000, NULL
 FROM generate_series(${from}, ${to}) g`;
 
-let db: Awaited<ReturnType<typeof startPostgres>>;
+let db: PostgresHandle;
 let client: pg.Client;
 let cwd: string;
 let env: Record<string, string>;
@@ -94,24 +95,9 @@ async function stagedRunFiles(runId: string): Promise<string[]> {
   return readdir(dir).catch(() => []);
 }
 
-function oneLine(stderr: string): string {
-  const lines = stderr.trim().split('\n');
-  expect(lines).toHaveLength(1);
-  expect(stderr).not.toMatch(/\n\s+at /);
-  return lines[0]!;
-}
 
 beforeAll(async () => {
-  db = await startPostgres();
-  if (db.kind === 'server') {
-    // Its own database on a shared server, so suites running side by side never collide.
-    const admin = new pg.Client(db.config);
-    await admin.connect();
-    const name = `datapipe_e2e_${process.pid}_${Date.now()}`;
-    await admin.query(`CREATE DATABASE ${name}`);
-    await admin.end();
-    db = { ...db, config: { ...db.config, database: name } };
-  }
+  db = await startOwnDatabase('e2e');
   client = new pg.Client(db.config);
   await client.connect();
   await client.query('DROP TABLE IF EXISTS "VENTAS_CABECERA"');

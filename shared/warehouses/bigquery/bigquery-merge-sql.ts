@@ -22,6 +22,7 @@
 import { TerminalError } from '../../errors.js';
 import type { Column, TableModel } from '../../model/column.js';
 import type { LoadMode } from '../warehouse.js';
+import { columnList, indent, requireColumn } from '../sql-text.js';
 import { quoteIdentifier } from './bigquery-names.js';
 
 /** The engine-specific spellings the statements need. */
@@ -75,7 +76,7 @@ export function dedupOrder(model: TableModel, partitionColumn: string | null, d:
 
 /** One row per primary key (every staged row when the table has none). */
 export function dedupSelectSql(model: TableModel, stage: string, partitionColumn: string | null, d: SqlDialect): string {
-  const select = `SELECT ${columnList(model, d)}\nFROM ${stage}`;
+  const select = `SELECT ${columnList(model, d.quote)}\nFROM ${stage}`;
   if (model.primaryKeys.length === 0) return select;
   const keys = model.primaryKeys.map((k) => d.quote(requireColumn(model, k, 'primary key').name));
   const order = dedupOrder(model, partitionColumn, d);
@@ -109,7 +110,7 @@ export function mergeSql(model: TableModel, tables: MergeTables, partitionColumn
     lines.push(`WHEN MATCHED THEN UPDATE SET ${updated.map((c) => `${d.quote(c.name)} = ${source}.${d.quote(c.name)}`).join(', ')}`);
   }
   const values = model.columns.map((c) => `${source}.${d.quote(c.name)}`);
-  lines.push(`WHEN NOT MATCHED THEN INSERT (${columnList(model, d)}) VALUES (${values.join(', ')})`);
+  lines.push(`WHEN NOT MATCHED THEN INSERT (${columnList(model, d.quote)}) VALUES (${values.join(', ')})`);
   return lines.join('\n');
 }
 
@@ -121,7 +122,7 @@ export function mergeSql(model: TableModel, tables: MergeTables, partitionColumn
 export function replaceSql(model: TableModel, tables: MergeTables, partitionColumn: string | null, d: SqlDialect): string[] {
   return [
     `DELETE FROM ${tables.target} WHERE TRUE`,
-    `INSERT INTO ${tables.target} (${columnList(model, d)})\n${dedupSelectSql(model, tables.stage, partitionColumn, d)}`,
+    `INSERT INTO ${tables.target} (${columnList(model, d.quote)})\n${dedupSelectSql(model, tables.stage, partitionColumn, d)}`,
   ];
 }
 
@@ -171,18 +172,4 @@ export function mustNotBeNull(model: TableModel): Column[] {
 /** The target's row count after the load (`target_rows`). */
 export function countSql(target: string, d: SqlDialect): string {
   return `SELECT COUNT(*) AS ${d.quote('target_rows')} FROM ${target}`;
-}
-
-function columnList(model: TableModel, d: SqlDialect): string {
-  return model.columns.map((c) => d.quote(c.name)).join(', ');
-}
-
-function requireColumn(model: TableModel, name: string, role: string): Column {
-  const column = model.columns.find((c) => c.name === name);
-  if (!column) throw new TerminalError(`table ${model.name}: ${role} column ${name} is not one of its columns`);
-  return column;
-}
-
-function indent(sql: string): string {
-  return sql.split('\n').map((line) => `  ${line}`).join('\n');
 }

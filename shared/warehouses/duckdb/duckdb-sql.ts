@@ -11,6 +11,7 @@
  */
 import { TerminalError } from '../../errors.js';
 import type { Column, TableModel } from '../../model/column.js';
+import { columnList, indent, requireColumn } from '../sql-text.js';
 import { duckDbType } from './duckdb-types.js';
 
 /** The schema targets and `_datapipe_loads` live in (architecture.md, "Target names"). */
@@ -109,7 +110,7 @@ export function mustNotBeNull(model: TableModel): Column[] {
  * last. Without primary keys (a `full` load of a keyless table) every staged row is kept.
  */
 export function dedupSelectSql(model: TableModel, stage: string, partitionColumn: string | null): string {
-  const select = `SELECT ${columnList(model)}\nFROM ${stageRef(stage)}`;
+  const select = `SELECT ${columnList(model, quoteIdentifier)}\nFROM ${stageRef(stage)}`;
   if (model.primaryKeys.length === 0) return select;
   const keys = model.primaryKeys.map((k) => quoteIdentifier(requireColumn(model, k, 'primary key').name));
   const order = partitionColumn === null ? [] : [`${quoteIdentifier(requireColumn(model, partitionColumn, 'partition').name)} DESC NULLS LAST`];
@@ -148,7 +149,7 @@ export function mergeSql(model: TableModel, target: string, stage: string, parti
     lines.push(`WHEN MATCHED THEN UPDATE SET ${set.join(', ')}`);
   }
   const values = model.columns.map((c) => `"source".${quoteIdentifier(c.name)}`);
-  lines.push(`WHEN NOT MATCHED THEN INSERT (${columnList(model)}) VALUES (${values.join(', ')})`);
+  lines.push(`WHEN NOT MATCHED THEN INSERT (${columnList(model, quoteIdentifier)}) VALUES (${values.join(', ')})`);
   return lines.join('\n');
 }
 
@@ -159,7 +160,7 @@ export function mergeSql(model: TableModel, target: string, stage: string, parti
 export function replaceSql(model: TableModel, target: string, stage: string, partitionColumn: string | null): string[] {
   return [
     `DELETE FROM ${targetRef(target)}`,
-    `INSERT INTO ${targetRef(target)} (${columnList(model)})\n${dedupSelectSql(model, stage, partitionColumn)}`,
+    `INSERT INTO ${targetRef(target)} (${columnList(model, quoteIdentifier)})\n${dedupSelectSql(model, stage, partitionColumn)}`,
   ];
 }
 
@@ -183,18 +184,4 @@ export function describeTargetSql(): string {
   return 'SELECT column_name, data_type FROM duckdb_columns()\n' +
     `WHERE database_name = current_database() AND schema_name = '${TARGET_SCHEMA}' AND table_name = $1\n` +
     'ORDER BY column_index';
-}
-
-function columnList(model: TableModel): string {
-  return model.columns.map((c) => quoteIdentifier(c.name)).join(', ');
-}
-
-function requireColumn(model: TableModel, name: string, role: string): Column {
-  const column = model.columns.find((c) => c.name === name);
-  if (!column) throw new TerminalError(`table ${model.name}: ${role} column ${name} is not one of its columns`);
-  return column;
-}
-
-function indent(sql: string): string {
-  return sql.split('\n').map((line) => `  ${line}`).join('\n');
 }

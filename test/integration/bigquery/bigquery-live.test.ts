@@ -20,23 +20,11 @@ import { silentLogger } from '../../../shared/log.js';
 import type { Row, TableModel } from '../../../shared/model/column.js';
 import { openBigQueryWarehouse, type BigQueryWarehouse } from '../../../shared/warehouses/bigquery/bigquery-warehouse.js';
 import type { LoadMode, LoadRequest } from '../../../shared/warehouses/warehouse.js';
+import { liveGcp } from '../../support/gcp-live.js';
 import { MemoryStore } from '../../support/memory-store.js';
 import { column, days, decimal, micros, writeParts } from '../duckdb/load-fixtures.js';
 
-const env = {
-  project: process.env.DATAPIPE_IT_GCP_PROJECT ?? '',
-  bucket: process.env.DATAPIPE_IT_GCP_BUCKET ?? '',
-  dataset: process.env.DATAPIPE_IT_GCP_DATASET ?? '',
-  location: process.env.DATAPIPE_IT_GCP_LOCATION ?? 'US',
-};
-const available = env.project !== '' && env.bucket !== '' && env.dataset !== '';
-if (!available) {
-  console.warn(
-    '[bigquery-live] SKIPPED: set DATAPIPE_IT_GCP_PROJECT, DATAPIPE_IT_GCP_BUCKET and DATAPIPE_IT_GCP_DATASET ' +
-      '(and DATAPIPE_IT_GCP_LOCATION, default US), with Application Default Credentials ' +
-      '(gcloud auth application-default login), to run the BigQuery warehouse against real BigQuery',
-  );
-}
+const env = liveGcp('bigquery-live', 'run the BigQuery warehouse against real BigQuery');
 
 const TABLE = `it_orders_${randomBytes(4).toString('hex')}`;
 const PREFIX = `datapipe-it/${TABLE}`;
@@ -75,7 +63,7 @@ const READ_BACK = (table: string) => `
     UNIX_DATE(day) AS day, CAST(UNIX_MICROS(instant) AS STRING) AS instant, TO_HEX(blob) AS blob, flag
   FROM \`${env.project}\`.\`${env.dataset}\`.\`${table}\` ORDER BY id`;
 
-describe.skipIf(!available)(`BigQueryWarehouse against real BigQuery (${env.project}:${env.dataset}, ${env.location})`, () => {
+describe.skipIf(!env.available)(`BigQueryWarehouse against real BigQuery (${env.project}:${env.dataset}, ${env.location})`, () => {
   const destination: GcpDestination = { project_id: env.project, dataset: env.dataset, bucket: env.bucket, location: env.location };
   const store = new MemoryStore();
   // Created in beforeAll: a skipped describe still runs this body, where empty names would throw.
