@@ -7,9 +7,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
-import { createServer } from 'node:net';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from './free-port.js';
 
 export interface FakeGcsServer {
   /** `http://127.0.0.1:<port>`: the apiEndpoint, or the STORAGE_EMULATOR_HOST value. */
@@ -129,15 +129,4 @@ async function waitUntilAnswering(endpoint: string, child: ChildProcess, exited:
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   throw new Error(`fake-gcs-server did not answer at ${endpoint} within 20 s: ${output().trim()}`);
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
 }

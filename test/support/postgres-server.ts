@@ -9,11 +9,11 @@
 import { spawnSync, execFileSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { chmod, chown, mkdtemp, rm, writeFile, appendFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { startEmbeddedPostgres } from '../../services/cli/commands/demo-database.js';
 import pg from 'pg';
+import { freePort } from './free-port.js';
 
 export interface PostgresTestConfig {
   host: string;
@@ -105,17 +105,6 @@ function serverBinaries(): string | null {
 function asServerUser(bin: string, tool: string, args: string[]): { file: string; args: string[] } {
   const command = join(bin, tool);
   return userInfo().uid === 0 ? { file: 'runuser', args: ['-u', 'postgres', '--', command, ...args] } : { file: command, args };
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
 }
 
 async function startThrowawayServer(bin: string): Promise<PostgresHandle> {

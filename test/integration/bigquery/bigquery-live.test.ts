@@ -22,7 +22,8 @@ import { openBigQueryWarehouse, type BigQueryWarehouse } from '../../../shared/w
 import type { LoadMode, LoadRequest } from '../../../shared/warehouses/warehouse.js';
 import { liveGcp } from '../../support/gcp-live.js';
 import { MemoryStore } from '../../support/memory-store.js';
-import { column, days, decimal, micros, writeParts } from '../duckdb/load-fixtures.js';
+import { column } from '../../support/model-fixtures.js';
+import { days, decimal, micros, writeParts } from '../duckdb/load-fixtures.js';
 
 const env = liveGcp('bigquery-live', 'run the BigQuery warehouse against real BigQuery');
 

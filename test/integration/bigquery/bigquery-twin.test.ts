@@ -6,38 +6,28 @@
  */
 import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Column, TableModel } from '../../../shared/model/column.js';
+import type { TableModel } from '../../../shared/model/column.js';
 import type { LoadMode } from '../../../shared/warehouses/warehouse.js';
 import {
   commitStatements, DUCKDB_TWIN_SQL as D, stageCheckSql, type MergeTables,
 } from '../../../shared/warehouses/bigquery/bigquery-merge-sql.js';
 import { duckDbType } from '../../../shared/warehouses/duckdb/duckdb-types.js';
+import { column, tableModel } from '../../support/model-fixtures.js';
 
-function column(name: string, type: Column['type'], nullable = true): Column {
-  return { name, sourceName: name.toUpperCase(), sourceType: 'TEST', type, nullable };
-}
+const orders = tableModel('APP.ORDERS', [
+  column('id', { kind: 'int64' }, false),
+  column('updated_at', { kind: 'datetime' }),
+  column('amount', { kind: 'decimal', precision: 38, scale: 9 }),
+  column('ratio', { kind: 'float64' }),
+  column('note', { kind: 'string' }),
+], ['id']);
 
-const orders: TableModel = {
-  sourceSchema: 'APP',
-  sourceName: 'ORDERS',
-  name: 'orders',
-  columns: [
-    column('id', { kind: 'int64' }, false),
-    column('updated_at', { kind: 'datetime' }),
-    column('amount', { kind: 'decimal', precision: 38, scale: 9 }),
-    column('ratio', { kind: 'float64' }),
-    column('note', { kind: 'string' }),
-  ],
-  primaryKeys: ['id'],
-};
-
-const lines: TableModel = {
-  sourceSchema: 'APP',
-  sourceName: 'LINES',
-  name: 'lines',
-  columns: [column('order_id', { kind: 'int64' }, false), column('line_no', { kind: 'int64' }), column('changed', { kind: 'timestamp' }), column('qty', { kind: 'int64' })],
-  primaryKeys: ['order_id', 'line_no'],
-};
+const lines = tableModel('APP.LINES', [
+  column('order_id', { kind: 'int64' }, false),
+  column('line_no', { kind: 'int64' }),
+  column('changed', { kind: 'timestamp' }),
+  column('qty', { kind: 'int64' }),
+], ['order_id', 'line_no']);
 
 type StageRow = [id: bigint | null, updatedAt: string | null, amount: string | null, ratio: number | string | null, note: string | null];
 
@@ -93,6 +83,14 @@ describe('the BigQuery load SQL, executed on its DuckDB twin', () => {
     return (await db.runAndReadAll(sql)).getRows();
   }
 
+  /** Run r1 loads `first` incrementally, then run r2 loads `second` in `mode`; resolves to r2's stage check. */
+  async function twoOrderRuns(first: StageRow[], second: StageRow[], mode: LoadMode) {
+    await stage(orders, first);
+    await load(orders, 'r1', 'incremental', 'updated_at');
+    await stage(orders, second);
+    return load(orders, 'r2', mode, 'updated_at');
+  }
+
   const ORDERS = 'SELECT id, CAST(updated_at AS VARCHAR), CAST(amount AS VARCHAR), ratio, note FROM main.orders ORDER BY id';
 
   it('keeps one row per key: the latest partition value wins, a NULL one loses, whatever the stage order', async () => {
@@ -138,10 +136,11 @@ describe('the BigQuery load SQL, executed on its DuckDB twin', () => {
   });
 
   it('lets a late row overwrite a newer target row: the stage is the source\'s current state', async () => {
-    await stage(orders, [[1n, '2024-05-02 10:00:00', '2.000000000', 2, 'newer'], [2n, '2024-05-02 10:00:00', '3.000000000', 3, 'kept']]);
-    await load(orders, 'r1', 'incremental', 'updated_at');
-    await stage(orders, [[1n, '2024-04-30 08:00:00', '1.500000000', 1.5, 'moved back'], [3n, '2024-05-03 00:00:00', '7.000000000', 7, 'new']]);
-    const check = await load(orders, 'r2', 'incremental', 'updated_at');
+    const check = await twoOrderRuns(
+      [[1n, '2024-05-02 10:00:00', '2.000000000', 2, 'newer'], [2n, '2024-05-02 10:00:00', '3.000000000', 3, 'kept']],
+      [[1n, '2024-04-30 08:00:00', '1.500000000', 1.5, 'moved back'], [3n, '2024-05-03 00:00:00', '7.000000000', 7, 'new']],
+      'incremental',
+    );
     expect(check).toEqual({ staged: 2n, deduplicated: 2n, null_0: 0n });
     expect(await rows(ORDERS)).toEqual([
       [1n, '2024-04-30 08:00:00', '1.500000000', 1.5, 'moved back'],
@@ -188,10 +187,11 @@ describe('the BigQuery load SQL, executed on its DuckDB twin', () => {
   });
 
   it('full mode replaces the target with the deduplicated stage, atomically with the loads record', async () => {
-    await stage(orders, [[1n, '2024-05-01 00:00:00', '1.000000000', 1, 'a'], [2n, '2024-05-01 00:00:00', '2.000000000', 2, 'b']]);
-    await load(orders, 'r1', 'incremental', 'updated_at');
-    await stage(orders, [[3n, '2024-06-01 00:00:00', '3.000000000', 3, 'old'], [3n, '2024-06-02 00:00:00', '3.500000000', 3.5, 'c']]);
-    const check = await load(orders, 'r2', 'full', 'updated_at');
+    const check = await twoOrderRuns(
+      [[1n, '2024-05-01 00:00:00', '1.000000000', 1, 'a'], [2n, '2024-05-01 00:00:00', '2.000000000', 2, 'b']],
+      [[3n, '2024-06-01 00:00:00', '3.000000000', 3, 'old'], [3n, '2024-06-02 00:00:00', '3.500000000', 3.5, 'c']],
+      'full',
+    );
     expect(check).toEqual({ staged: 2n, deduplicated: 1n, null_0: 0n });
     expect(await rows(ORDERS)).toEqual([[3n, '2024-06-02 00:00:00', '3.500000000', 3.5, 'c']]);
     expect(await rows('SELECT table_name, run_id, mode, rows_staged, rows_loaded, watermark FROM main._datapipe_loads ORDER BY run_id')).toEqual([
@@ -215,10 +215,8 @@ describe('the BigQuery load SQL, executed on its DuckDB twin', () => {
   });
 
   it('rolls everything back when a statement fails inside the transaction', async () => {
-    await stage(orders, [[1n, '2024-05-01 00:00:00', '1.000000000', 1, 'a']]);
-    await load(orders, 'r1', 'incremental', 'updated_at');
-    await stage(orders, [[null, '2024-05-02 00:00:00', '2.000000000', 2, 'null key']]);
-    await expect(load(orders, 'r2', 'full', 'updated_at')).rejects.toThrow(/NOT NULL constraint failed/);
+    const nullKey: StageRow = [null, '2024-05-02 00:00:00', '2.000000000', 2, 'null key'];
+    await expect(twoOrderRuns([[1n, '2024-05-01 00:00:00', '1.000000000', 1, 'a']], [nullKey], 'full')).rejects.toThrow(/NOT NULL constraint failed/);
     await db.run('ROLLBACK');
     expect(await rows(ORDERS)).toEqual([[1n, '2024-05-01 00:00:00', '1.000000000', 1, 'a']]);
     expect(await rows('SELECT run_id FROM main._datapipe_loads')).toEqual([['r1']]);

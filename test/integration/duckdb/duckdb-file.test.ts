@@ -6,22 +6,17 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TerminalError, TransientError } from '../../../shared/errors.js';
 import { silentLogger } from '../../../shared/log.js';
-import type { Row, TableModel } from '../../../shared/model/column.js';
+import type { Row } from '../../../shared/model/column.js';
 import { openDuckDbWarehouse } from '../../../shared/warehouses/duckdb/duckdb-warehouse.js';
-import { column, decimal, loadRequest, loads, micros, query, writeParts } from './load-fixtures.js';
+import { decimal, loadRequest, loads, micros, query, writeParts } from './load-fixtures.js';
 import { MemoryStore } from '../../support/memory-store.js';
+import { column, tableModel } from '../../support/model-fixtures.js';
 
-const accounts: TableModel = {
-  sourceSchema: 'public',
-  sourceName: 'accounts',
-  name: 'accounts',
-  columns: [
-    column('id', { kind: 'int64' }, false),
-    column('balance', { kind: 'decimal', precision: 38, scale: 10 }),
-    column('changed_at', { kind: 'timestamp' }, false),
-  ],
-  primaryKeys: ['id'],
-};
+const accounts = tableModel('public.accounts', [
+  column('id', { kind: 'int64' }, false),
+  column('balance', { kind: 'decimal', precision: 38, scale: 10 }),
+  column('changed_at', { kind: 'timestamp' }, false),
+], ['id']);
 
 function account(id: number, balance: string, changedAt: string): Row {
   return { id, balance: decimal(balance, 38, 10), changed_at: micros(changedAt) };

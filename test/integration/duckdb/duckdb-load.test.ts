@@ -3,30 +3,23 @@ import { ContractError, TerminalError, TransientError } from '../../../shared/er
 import { silentLogger } from '../../../shared/log.js';
 import type { Row, TableModel } from '../../../shared/model/column.js';
 import { openDuckDbWarehouse, type DuckDbWarehouse } from '../../../shared/warehouses/duckdb/duckdb-warehouse.js';
-import { column, decimal, loadRequest, loads, micros, query, writeParts } from './load-fixtures.js';
+import { decimal, loadRequest, loads, micros, query, writeParts } from './load-fixtures.js';
 import { MemoryStore } from '../../support/memory-store.js';
+import { column, tableModel } from '../../support/model-fixtures.js';
 
-const orders: TableModel = {
-  sourceSchema: 'APP',
-  sourceName: 'ORDERS',
-  name: 'orders',
-  columns: [column('id', { kind: 'int64' }, false), column('updated_at', { kind: 'datetime' }), column('name', { kind: 'string' })],
-  primaryKeys: ['id'],
-};
+const orders = tableModel('APP.ORDERS', [
+  column('id', { kind: 'int64' }, false),
+  column('updated_at', { kind: 'datetime' }),
+  column('name', { kind: 'string' }),
+], ['id']);
 
 /** Composite key; the source declares line_no nullable, so a NULL key can reach a part. */
-const lines: TableModel = {
-  sourceSchema: 'APP',
-  sourceName: 'ORDER_LINES',
-  name: 'order_lines',
-  columns: [
-    column('order_id', { kind: 'int64' }, false),
-    column('line_no', { kind: 'int64' }),
-    column('qty', { kind: 'decimal', precision: 10, scale: 2 }),
-    column('changed_at', { kind: 'timestamp' }),
-  ],
-  primaryKeys: ['order_id', 'line_no'],
-};
+const lines = tableModel('APP.ORDER_LINES', [
+  column('order_id', { kind: 'int64' }, false),
+  column('line_no', { kind: 'int64' }),
+  column('qty', { kind: 'decimal', precision: 10, scale: 2 }),
+  column('changed_at', { kind: 'timestamp' }),
+], ['order_id', 'line_no']);
 
 function order(id: number, updatedAt: string | null, name: string | null): Row {
   return { id, updated_at: updatedAt === null ? null : micros(updatedAt), name };

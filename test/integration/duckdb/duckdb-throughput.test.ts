@@ -2,12 +2,13 @@ import { DuckDBInstance, DuckDBDecimalValue } from '@duckdb/node-api';
 import { describe, expect, it } from 'vitest';
 import { unscaledToBytes } from '../../../shared/avro/decimal.js';
 import { silentLogger } from '../../../shared/log.js';
-import type { Row, TableModel } from '../../../shared/model/column.js';
+import type { Row } from '../../../shared/model/column.js';
 import { createStageSql } from '../../../shared/warehouses/duckdb/duckdb-sql.js';
 import { StageWriter } from '../../../shared/warehouses/duckdb/duckdb-stage-writer.js';
 import { openDuckDbWarehouse } from '../../../shared/warehouses/duckdb/duckdb-warehouse.js';
-import { column, loadRequest, writeParts } from './load-fixtures.js';
+import { loadRequest, writeParts } from './load-fixtures.js';
 import { MemoryStore } from '../../support/memory-store.js';
+import { column, tableModel } from '../../support/model-fixtures.js';
 
 /**
  * Throughput of the stage path on a 10-column table. The rates are printed; the floor is enforced
@@ -18,18 +19,12 @@ const ENFORCE = process.env.DATAPIPE_PERF === '1';
 const STAGE_FLOOR_ROWS_PER_S = 200_000;
 if (!ENFORCE) console.warn('duckdb-throughput: rates are reported, not enforced; set DATAPIPE_PERF=1 to require > 200k rows/s for the stage writer');
 
-const wide: TableModel = {
-  sourceSchema: 'APP',
-  sourceName: 'WIDE',
-  name: 'wide',
-  primaryKeys: ['id'],
-  columns: [
-    column('id', { kind: 'int64' }, false), column('updated_at', { kind: 'datetime' }),
-    column('amount', { kind: 'decimal', precision: 18, scale: 2 }), column('big', { kind: 'decimal', precision: 38, scale: 10 }),
-    column('name', { kind: 'string' }), column('ratio', { kind: 'float64' }), column('day', { kind: 'date' }),
-    column('at', { kind: 'timestamp' }), column('flag', { kind: 'boolean' }), column('code', { kind: 'string' }),
-  ],
-};
+const wide = tableModel('APP.WIDE', [
+  column('id', { kind: 'int64' }, false), column('updated_at', { kind: 'datetime' }),
+  column('amount', { kind: 'decimal', precision: 18, scale: 2 }), column('big', { kind: 'decimal', precision: 38, scale: 10 }),
+  column('name', { kind: 'string' }), column('ratio', { kind: 'float64' }), column('day', { kind: 'date' }),
+  column('at', { kind: 'timestamp' }), column('flag', { kind: 'boolean' }), column('code', { kind: 'string' }),
+], ['id']);
 
 function wideRows(count: number): Row[] {
   const rows: Row[] = [];

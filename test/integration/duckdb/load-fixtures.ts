@@ -2,14 +2,10 @@ import type { DuckDBValue } from '@duckdb/node-api';
 import { modelToAvsc } from '../../../shared/avro/avsc-schema.js';
 import { decimalTextToBytes } from '../../../shared/avro/decimal.js';
 import { PartWriter } from '../../../shared/avro/part-writer.js';
-import type { Column, Row, TableModel } from '../../../shared/model/column.js';
+import type { Row, TableModel } from '../../../shared/model/column.js';
 import type { DuckDbWarehouse } from '../../../shared/warehouses/duckdb/duckdb-warehouse.js';
 import type { LoadMode, LoadRequest, StagedPart } from '../../../shared/warehouses/warehouse.js';
 import type { MemoryStore } from '../../support/memory-store.js';
-
-export function column(name: string, type: Column['type'], nullable = true): Column {
-  return { name, sourceName: name.toUpperCase(), sourceType: 'TEST', type, nullable };
-}
 
 /** Microseconds since the epoch of `YYYY-MM-DD HH:MM:SS[.ffffff]` read as UTC (years 0001-9999). */
 export function micros(text: string): bigint {

@@ -2,14 +2,15 @@ import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { PartUpload } from '../../../shared/avro/part-upload.js';
 import type { DestinationConfig } from '../../../shared/config/config-schema.js';
 import { PreconditionFailedError } from '../../../shared/errors.js';
 import { StagingLayout } from '../../../shared/pipeline/staging-layout.js';
 import { commitState, readState } from '../../../shared/pipeline/state.js';
 import { openStaging } from '../../../shared/stores/registry.js';
-import { skipWithoutFakeGcsServer, startFakeGcsServer, type FakeGcsServer } from '../../support/fake-gcs-server.js';
+import { skipWithoutFakeGcsServer } from '../../support/fake-gcs-server.js';
+import { useFakeGcsBucket } from './fake-gcs-bucket.js';
 import { rawBody, rawMetadata, rawNames, sha256 } from './raw-gcs.js';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
@@ -19,21 +20,9 @@ function gcpDestination(bucket: string): DestinationConfig {
 }
 
 describe.skipIf(skipWithoutFakeGcsServer('gcs integration'))('the gcp staging target (registry, STORAGE_EMULATOR_HOST, run protocol) on fake-gcs-server', () => {
-  let server: FakeGcsServer;
-  let bucket: string;
-  let buckets = 0;
+  const gcs = useFakeGcsBucket('staging');
   const saved = process.env.STORAGE_EMULATOR_HOST;
 
-  beforeAll(async () => {
-    server = await startFakeGcsServer();
-  });
-  afterAll(async () => {
-    await server?.stop();
-  });
-  beforeEach(async () => {
-    bucket = `staging-${++buckets}`;
-    await server.createBucket(bucket);
-  });
   afterEach(() => {
     if (saved === undefined) delete process.env.STORAGE_EMULATOR_HOST;
     else process.env.STORAGE_EMULATOR_HOST = saved;
@@ -44,8 +33,8 @@ describe.skipIf(skipWithoutFakeGcsServer('gcs integration'))('the gcp staging ta
     ['http://127.0.0.1:<port>/storage/v1/', (port: number) => `http://127.0.0.1:${port}/storage/v1/`],
     ['127.0.0.1:<port>', (port: number) => `127.0.0.1:${port}`],
   ])('STORAGE_EMULATOR_HOST=%s: keys land under <prefix>/<project>/<table>/ and the state protocol works unchanged', async (_form, value) => {
-    process.env.STORAGE_EMULATOR_HOST = value(server.port);
-    const { store, prefix } = openStaging(gcpDestination(bucket));
+    process.env.STORAGE_EMULATOR_HOST = value(gcs.server.port);
+    const { store, prefix } = openStaging(gcpDestination(gcs.bucket));
     expect(prefix).toBe('landing/erp');
     const layout = new StagingLayout(prefix, 'migracion-ventas', 'VENTAS_CABECERA');
 
@@ -54,7 +43,7 @@ describe.skipIf(skipWithoutFakeGcsServer('gcs integration'))('the gcp staging ta
     await commitState(store, layout, state, null);
     const committed = await readState(store, layout);
     const key = 'landing/erp/migracion-ventas/ventas_cabecera/_state.json';
-    expect(committed).toEqual({ state, version: (await rawMetadata(server.endpoint, bucket, key))!.generation });
+    expect(committed).toEqual({ state, version: (await rawMetadata(gcs.server.endpoint, gcs.bucket, key))!.generation });
     await expect(commitState(store, layout, { ...state, runId: 'r2' }, null)).rejects.toThrow(new PreconditionFailedError(
       `${key} was advanced by another loader while run r2 was loading — its merge is committed and idempotent; re-run the extractor and loader for a new run`,
     ));
@@ -69,8 +58,8 @@ describe.skipIf(skipWithoutFakeGcsServer('gcs integration'))('the gcp staging ta
       'landing/erp/migracion-ventas/ventas_cabecera/run=r3/_manifest-0001.json',
       'landing/erp/migracion-ventas/ventas_cabecera/run=r3/_window.json',
     ]);
-    expect(store.uri(layout.stateKey)).toBe(`gs://${bucket}/${key}`);
-    expect(await rawNames(server.endpoint, bucket)).toEqual([
+    expect(store.uri(layout.stateKey)).toBe(`gs://${gcs.bucket}/${key}`);
+    expect(await rawNames(gcs.server.endpoint, gcs.bucket)).toEqual([
       key,
       'landing/erp/migracion-ventas/ventas_cabecera/run=r3/_manifest-0000.json',
       'landing/erp/migracion-ventas/ventas_cabecera/run=r3/_manifest-0001.json',
@@ -79,15 +68,15 @@ describe.skipIf(skipWithoutFakeGcsServer('gcs integration'))('the gcp staging ta
   });
 
   it('publishes an AVRO part written by PartUpload, byte for byte as the writer hashed it', async () => {
-    process.env.STORAGE_EMULATOR_HOST = server.endpoint;
-    const { store, prefix } = openStaging(gcpDestination(bucket));
+    process.env.STORAGE_EMULATOR_HOST = gcs.server.endpoint;
+    const { store, prefix } = openStaging(gcpDestination(gcs.bucket));
     const key = new StagingLayout(prefix, 'migracion-ventas', 'VENTAS_CABECERA').partKey('r1', 0, 1);
     const schema = JSON.stringify({ type: 'record', name: 'ventas_cabecera', fields: [{ name: 'id', type: 'long' }] });
     const part = new PartUpload(store, key, schema, 'null', 64 * 1024);
     // Each record is one zig-zag long: 2 → 1, so a block of n records is n bytes of 0x02.
     for (let block = 0; block < 40; block++) await part.writeBlock(50_000, Buffer.alloc(50_000, 0x02));
     const info = await part.finish();
-    const stored = (await rawBody(server.endpoint, bucket, key))!;
+    const stored = (await rawBody(gcs.server.endpoint, gcs.bucket, key))!;
     expect(info).toEqual({ key: 'landing/erp/migracion-ventas/ventas_cabecera/run=r1/part-0000-000001.avro', rows: 2_000_000, bytes: stored.length, sha256: sha256(stored) });
     expect(stored.subarray(0, 4)).toEqual(Buffer.from('Obj\x01', 'latin1'));
   });
@@ -97,12 +86,12 @@ describe.skipIf(skipWithoutFakeGcsServer('gcs integration'))('the gcp staging ta
     try {
       const script = `
         const { openStaging } = await import(${JSON.stringify(join(ROOT, 'dist/shared/stores/registry.js'))});
-        const { store, prefix } = openStaging(${JSON.stringify(gcpDestination(bucket))});
+        const { store, prefix } = openStaging(${JSON.stringify(gcpDestination(gcs.bucket))});
         await store.put(prefix + '/child/_manifest.json', '{"rows":1}');
         const listed = await store.list(prefix + '/');
         const read = (await store.getVersioned(prefix + '/child/_manifest.json')).body.toString();
         console.log(JSON.stringify({ listed, read }));`;
-      const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: home, STORAGE_EMULATOR_HOST: server.endpoint };
+      const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: home, STORAGE_EMULATOR_HOST: gcs.server.endpoint };
       const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { env, encoding: 'utf8', timeout: 60_000 });
       expect(child.stderr).toBe('');
       expect(JSON.parse(child.stdout)).toEqual({ listed: ['landing/erp/child/_manifest.json'], read: '{"rows":1}' });

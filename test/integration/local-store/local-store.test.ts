@@ -6,6 +6,7 @@ import { PassThrough, Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PreconditionFailedError, TerminalError } from '../../../shared/errors.js';
 import { LocalStore } from '../../../shared/stores/local/local-store.js';
+import { describeObjectStoreContract, putListedKeys } from '../../support/object-store-contract.js';
 
 /** The store's version of a body: a content hash, computed here independently of the store. */
 function versionOf(body: string): string {
@@ -37,20 +38,25 @@ describe('LocalStore (a folder as the staging bucket)', () => {
     await rm(root, { recursive: true, force: true });
   });
 
+  const stale = (key: string, expected: string, found: string) => `${key} changed since it was read (expected version ${expected}, found ${found})`;
+  describeObjectStoreContract({
+    get store() {
+      return store;
+    },
+    // Temporary files and locks count: the contract promises none are left behind.
+    backendKeys: () => filesOnDisk(root),
+    backendBody: (key) => readFile(join(root, key)),
+    versionOf: async (_key, body) => versionOf(body),
+    unusedVersion: versionOf('x'),
+    refusals: {
+      exists: (key, found) => `${key} changed since it was read (expected version absent, found ${found})`,
+      stale,
+      malformed: stale,
+      absent: (key, expected) => `${key} changed since it was read (expected version ${expected}, found absent)`,
+    },
+  });
+
   describe('writing and reading', () => {
-    it('puts and gets small objects, creating folders and overwriting', async () => {
-      await store.put('erp/ventas/_state.json', '{"a":1}');
-      expect(await store.get('erp/ventas/_state.json')).toEqual(Buffer.from('{"a":1}'));
-      await store.put('erp/ventas/_state.json', Buffer.from([0, 255, 10]));
-      expect(await store.get('erp/ventas/_state.json')).toEqual(Buffer.from([0, 255, 10]));
-      expect(await readFile(join(root, 'erp', 'ventas', '_state.json'))).toEqual(Buffer.from([0, 255, 10]));
-    });
-
-    it('returns null for a missing object', async () => {
-      expect(await store.get('erp/ventas/_state.json')).toBeNull();
-      expect(await store.getVersioned('nothing/here')).toBeNull();
-    });
-
     it('addresses objects by their path in the folder', () => {
       expect(store.uri('erp/ventas/run=r1/part-0000-000000.avro')).toBe(join(root, 'erp', 'ventas', 'run=r1', 'part-0000-000000.avro'));
     });
@@ -80,66 +86,14 @@ describe('LocalStore (a folder as the staging bucket)', () => {
       expect(await filesOnDisk(root)).toEqual(['t/run=r1/part.avro']);
     });
 
-    it('leaves neither the key nor a temporary file behind when the upload source fails', async () => {
-      let sent = false;
-      const failing = new Readable({
-        read() {
-          if (!sent) {
-            sent = true;
-            this.push(Buffer.alloc(70_000, 'y'));
-            return;
-          }
-          this.destroy(new Error('source connection reset'));
-        },
-      });
-      await expect(store.upload('t/run=r1/part.avro', failing)).rejects.toThrow(new Error('source connection reset'));
-      expect(await store.get('t/run=r1/part.avro')).toBeNull();
-      expect(await store.list('')).toEqual([]);
-      expect(await filesOnDisk(root)).toEqual([]);
-    });
-
-    it('keeps the previous object when a replacing upload fails', async () => {
-      await store.put('t/part.avro', 'old');
-      const failing = new Readable({
-        read() {
-          this.destroy(new Error('boom'));
-        },
-      });
-      await expect(store.upload('t/part.avro', failing)).rejects.toThrow(new Error('boom'));
-      expect(await store.get('t/part.avro')).toEqual(Buffer.from('old'));
-    });
-
     it('rejects opening a missing object for reading', async () => {
       await expect(store.openRead('t/run=r1/missing.avro')).rejects.toMatchObject({ code: 'ENOENT' });
     });
   });
 
   describe('listing', () => {
-    beforeEach(async () => {
-      for (const key of ['t/_state.json', 't/run=A/part-0000-000001.avro', 't/run=A/_manifest.json', 't/run=B/x', 't2/run=C/y', 'u/run=D']) {
-        await store.put(key, key);
-      }
-    });
-
-    it('lists keys under a prefix that ends mid-name, sorted', async () => {
-      expect(await store.list('t/run=')).toEqual(['t/run=A/_manifest.json', 't/run=A/part-0000-000001.avro', 't/run=B/x']);
-      expect(await store.list('t/run=A')).toEqual(['t/run=A/_manifest.json', 't/run=A/part-0000-000001.avro']);
-      expect(await store.list('t/_')).toEqual(['t/_state.json']);
-    });
-
-    it('lists a folder prefix, a bare prefix (like a bucket would) and everything', async () => {
-      expect(await store.list('t/')).toEqual(['t/_state.json', 't/run=A/_manifest.json', 't/run=A/part-0000-000001.avro', 't/run=B/x']);
-      expect(await store.list('t')).toEqual(['t/_state.json', 't/run=A/_manifest.json', 't/run=A/part-0000-000001.avro', 't/run=B/x', 't2/run=C/y']);
-      expect(await store.list('')).toEqual(['t/_state.json', 't/run=A/_manifest.json', 't/run=A/part-0000-000001.avro', 't/run=B/x', 't2/run=C/y', 'u/run=D']);
-    });
-
-    it('lists nothing under a prefix that does not exist', async () => {
-      expect(await store.list('nope/')).toEqual([]);
-      expect(await store.list('nope/run=')).toEqual([]);
-      expect(await store.list('t/run=Z')).toEqual([]);
-    });
-
     it('hides temporary files and lock files', async () => {
+      await putListedKeys(store);
       await writeFile(join(root, 't', 'run=A', '.tmp-0123456789ab-part-0000-000002.avro'), 'half');
       await writeFile(join(root, 't', '_state.json.lock'), '');
       await mkdir(join(root, 'v'));
@@ -147,64 +101,10 @@ describe('LocalStore (a folder as the staging bucket)', () => {
       expect(await store.list('t/')).toEqual(['t/_state.json', 't/run=A/_manifest.json', 't/run=A/part-0000-000001.avro', 't/run=B/x']);
       expect(await store.list('v/')).toEqual([]);
     });
-
-    it('deletes keys, missing ones included', async () => {
-      await store.delete(['t/run=A/_manifest.json', 't/run=A/part-0000-000001.avro', 't/run=A/never-written', 'nope/at/all']);
-      expect(await store.list('t/run=')).toEqual(['t/run=B/x']);
-      await store.delete([]);
-      await store.delete(['t/run=A/_manifest.json']);
-      expect(await store.list('t/')).toEqual(['t/_state.json', 't/run=B/x']);
-    });
   });
 
   describe('conditional writes', () => {
     const KEY = 'erp/ventas/_state.json';
-
-    it('reads an object with its content version', async () => {
-      await store.put(KEY, 'v1');
-      expect(await store.getVersioned(KEY)).toEqual({ body: Buffer.from('v1'), version: versionOf('v1') });
-    });
-
-    it('creates an absent object once; a second create fails', async () => {
-      await store.putIfVersion(KEY, 'first', null);
-      expect(await store.get(KEY)).toEqual(Buffer.from('first'));
-      await expect(store.putIfVersion(KEY, 'second', null)).rejects.toThrow(new PreconditionFailedError(
-        `${KEY} changed since it was read (expected version absent, found ${versionOf('first')})`,
-      ));
-      expect(await store.get(KEY)).toEqual(Buffer.from('first'));
-    });
-
-    it('updates from the right version and refuses a wrong or stale one', async () => {
-      await store.putIfVersion(KEY, 'first', null);
-      await store.putIfVersion(KEY, 'second', versionOf('first'));
-      expect(await store.getVersioned(KEY)).toEqual({ body: Buffer.from('second'), version: versionOf('second') });
-      await expect(store.putIfVersion(KEY, 'third', versionOf('first'))).rejects.toThrow(new PreconditionFailedError(
-        `${KEY} changed since it was read (expected version ${versionOf('first')}, found ${versionOf('second')})`,
-      ));
-      await expect(store.putIfVersion(KEY, 'third', 'not-a-version')).rejects.toThrow(new PreconditionFailedError(
-        `${KEY} changed since it was read (expected version not-a-version, found ${versionOf('second')})`,
-      ));
-      expect(await store.get(KEY)).toEqual(Buffer.from('second'));
-    });
-
-    it('refuses an update of an object that does not exist', async () => {
-      await expect(store.putIfVersion(KEY, 'x', versionOf('x'))).rejects.toThrow(new PreconditionFailedError(
-        `${KEY} changed since it was read (expected version ${versionOf('x')}, found absent)`,
-      ));
-      expect(await store.get(KEY)).toBeNull();
-    });
-
-    it('lets exactly one of many concurrent writers win, and leaves no lock behind', async () => {
-      const writers = Array.from({ length: 12 }, (_, i) => store.putIfVersion(KEY, `writer ${i}`, null));
-      const outcomes = await Promise.allSettled(writers);
-      const won = outcomes.flatMap((o, i) => (o.status === 'fulfilled' ? [i] : []));
-      expect(won).toHaveLength(1);
-      for (const outcome of outcomes) {
-        if (outcome.status === 'rejected') expect(outcome.reason).toBeInstanceOf(PreconditionFailedError);
-      }
-      expect(await store.get(KEY)).toEqual(Buffer.from(`writer ${won[0]}`));
-      expect(await filesOnDisk(root)).toEqual([KEY]);
-    });
 
     it('refuses to write while another process holds the lock', async () => {
       await store.put(KEY, 'v1');

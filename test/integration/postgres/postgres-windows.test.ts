@@ -2,7 +2,6 @@
  * Windows, chunks, the window's upper bound, NULL counts and connection failures, against a real
  * PostgreSQL server and PGlite over the wire protocol.
  */
-import { createServer } from 'node:net';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TerminalError, TransientError } from '../../../shared/errors.js';
@@ -10,6 +9,7 @@ import { silentLogger } from '../../../shared/log.js';
 import type { Row, TableModel } from '../../../shared/model/column.js';
 import type { ReadWindow } from '../../../shared/sources/source.js';
 import { connectPostgres, type PostgresSource } from '../../../shared/sources/postgres/postgres-source.js';
+import { freePort } from '../../support/free-port.js';
 import {
   postgresTargets, type PostgresHandle,
 } from '../../support/postgres-server.js';
@@ -157,7 +157,7 @@ describe.each(TARGETS)('windows and chunks on $name', ({ start, skip }) => {
 
   describe.skipIf(skip)('connection failures', () => {
     it('a refused connection is transient and names host:port/database', async () => {
-      const port = await closedPort();
+      const port = await freePort();
       const error = await connectPostgres({ ...handle.config, port }, schema, silentLogger).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(TransientError);
       expect((error as Error).message).toBe(`cannot reach PostgreSQL at 127.0.0.1:${port}/${handle.config.database}: connection refused — is the server up and reachable? (retrying may help)`);
@@ -220,13 +220,3 @@ describe.each(TARGETS)('windows and chunks on $name', ({ start, skip }) => {
     });
   });
 });
-
-/** A loopback port nobody listens on. */
-async function closedPort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 1));
-    });
-  });
-}

@@ -4,7 +4,7 @@ import { TerminalError } from '../../../shared/errors.js';
 import type { TableModel } from '../../../shared/model/column.js';
 import { bigQueryDdlFile, bigQueryTableDdl, stringLiteral } from '../../../shared/warehouses/bigquery/bigquery-ddl.js';
 import { bigQuerySchema, stageSchema, tableLayout } from '../../../shared/warehouses/bigquery/bigquery-schema.js';
-import { column, lineas, ventas } from './bigquery-fixtures.js';
+import { column, lineas, ventas } from '../../support/model-fixtures.js';
 
 const DATASET = { projectId: 'empresa-datalake-prod', datasetId: 'raw_ventas' };
 

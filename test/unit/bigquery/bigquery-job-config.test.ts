@@ -4,7 +4,7 @@ import { loadJobConfig, loadRecordParams, queryJobConfig, uriBatches } from '../
 import {
   checkDatasetRef, labelValue, loadJobId, queryJobId, stageTableName, tableRef,
 } from '../../../shared/warehouses/bigquery/bigquery-names.js';
-import { lineas } from './bigquery-fixtures.js';
+import { lineas } from '../../support/model-fixtures.js';
 
 const DATASET = { projectId: 'empresa-datalake-prod', datasetId: 'raw_ventas' };
 

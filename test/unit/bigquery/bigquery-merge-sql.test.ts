@@ -3,11 +3,25 @@ import { TerminalError } from '../../../shared/errors.js';
 import type { TableModel } from '../../../shared/model/column.js';
 import {
   BIGQUERY_SQL, commitStatements, countSql, dedupOrder, dedupSelectSql, DUCKDB_TWIN_SQL, mergeSql, mustNotBeNull,
-  recordLoadSql, replaceSql, stageCheckSql, transactionScript,
+  recordLoadSql, replaceSql, stageCheckSql, transactionScript, type MergeTables,
 } from '../../../shared/warehouses/bigquery/bigquery-merge-sql.js';
-import { column, lineas, TABLES, ventas } from './bigquery-fixtures.js';
+import { column, lineas, ventas } from '../../support/model-fixtures.js';
 
-const LINE_TABLES = { target: '`p`.`d`.`ventas_linea`', stage: '`p`.`d`.`ventas_linea__stage_x`', loads: TABLES.loads };
+const TABLES: MergeTables = {
+  target: '`p`.`d`.`ventas_cabecera`',
+  stage: '`p`.`d`.`ventas_cabecera__stage_x`',
+  loads: '`p`.`d`.`_datapipe_loads`',
+};
+const LINE_TABLES: MergeTables = { target: '`p`.`d`.`ventas_linea`', stage: '`p`.`d`.`ventas_linea__stage_x`', loads: TABLES.loads };
+
+/** The ventas stage deduplicated, as both the MERGE and the full replace select it. */
+const VENTAS_DEDUP = [
+  'SELECT `id_venta`, `monto`, `fecha_venta`, `tasa`, `cliente`',
+  'FROM `p`.`d`.`ventas_cabecera__stage_x`',
+  'WHERE TRUE',
+  'QUALIFY ROW_NUMBER() OVER (PARTITION BY `id_venta` ORDER BY `fecha_venta` IS NULL, `fecha_venta` DESC, `monto` IS NULL, `monto` DESC, ' +
+    '`tasa` IS NULL, IS_NAN(`tasa`), `tasa` DESC, `cliente` IS NULL, `cliente` DESC) = 1',
+];
 
 describe('dedupOrder', () => {
   it('puts the partition column first, then every other non-key column in model order, NULL losing and NaN below numbers', () => {
@@ -38,11 +52,7 @@ describe('mergeSql', () => {
     expect(mergeSql(ventas, TABLES, 'fecha_venta', BIGQUERY_SQL)).toBe([
       'MERGE INTO `p`.`d`.`ventas_cabecera` AS `target`',
       'USING (',
-      '  SELECT `id_venta`, `monto`, `fecha_venta`, `tasa`, `cliente`',
-      '  FROM `p`.`d`.`ventas_cabecera__stage_x`',
-      '  WHERE TRUE',
-      '  QUALIFY ROW_NUMBER() OVER (PARTITION BY `id_venta` ORDER BY `fecha_venta` IS NULL, `fecha_venta` DESC, `monto` IS NULL, `monto` DESC, ' +
-        '`tasa` IS NULL, IS_NAN(`tasa`), `tasa` DESC, `cliente` IS NULL, `cliente` DESC) = 1',
+      ...VENTAS_DEDUP.map((line) => `  ${line}`),
       ') AS `source`',
       'ON `target`.`id_venta` = `source`.`id_venta`',
       'WHEN MATCHED THEN UPDATE SET `monto` = `source`.`monto`, `fecha_venta` = `source`.`fecha_venta`, `tasa` = `source`.`tasa`, `cliente` = `source`.`cliente`',
@@ -99,11 +109,7 @@ describe('replaceSql', () => {
       'DELETE FROM `p`.`d`.`ventas_cabecera` WHERE TRUE',
       [
         'INSERT INTO `p`.`d`.`ventas_cabecera` (`id_venta`, `monto`, `fecha_venta`, `tasa`, `cliente`)',
-        'SELECT `id_venta`, `monto`, `fecha_venta`, `tasa`, `cliente`',
-        'FROM `p`.`d`.`ventas_cabecera__stage_x`',
-        'WHERE TRUE',
-        'QUALIFY ROW_NUMBER() OVER (PARTITION BY `id_venta` ORDER BY `fecha_venta` IS NULL, `fecha_venta` DESC, `monto` IS NULL, `monto` DESC, ' +
-          '`tasa` IS NULL, IS_NAN(`tasa`), `tasa` DESC, `cliente` IS NULL, `cliente` DESC) = 1',
+        ...VENTAS_DEDUP,
       ].join('\n'),
     ]);
   });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { bigQuerySchema } from '../../../shared/warehouses/bigquery/bigquery-schema.js';
 import { targetDrift } from '../../../shared/warehouses/bigquery/bigquery-target-check.js';
-import { ventas } from './bigquery-fixtures.js';
+import { ventas } from '../../support/model-fixtures.js';
 
 /** ventas as tables.get reports it: legacy type names, parameters as strings. */
 const REPORTED = [

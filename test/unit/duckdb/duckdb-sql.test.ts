@@ -1,41 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { TerminalError } from '../../../shared/errors.js';
-import type { Column, TableModel } from '../../../shared/model/column.js';
+import type { TableModel } from '../../../shared/model/column.js';
 import {
   countSql, createLoadsTableSql, createStageSql, createTableSql, dedupCountSql, dedupSelectSql,
   describeTargetSql, dropStageSql, forgetLoadSql, mergeSql, mustNotBeNull, quoteIdentifier, recordLoadSql,
   replaceSql, stageCheckSql, stageTableName,
 } from '../../../shared/warehouses/duckdb/duckdb-sql.js';
+import { column, lineas as allLineas, ventas as allVentas, withoutColumns } from '../../support/model-fixtures.js';
 
-function column(name: string, type: Column['type'], nullable = true): Column {
-  return { name, sourceName: name.toUpperCase(), sourceType: 'X', type, nullable };
-}
-
-const ventas: TableModel = {
-  sourceSchema: 'VENTAS',
-  sourceName: 'VENTAS_CABECERA',
-  name: 'ventas_cabecera',
-  columns: [
-    column('id_venta', { kind: 'int64' }, false),
-    column('monto', { kind: 'decimal', precision: 18, scale: 2 }),
-    column('fecha_venta', { kind: 'datetime' }, false),
-    column('cliente', { kind: 'string' }),
-  ],
-  primaryKeys: ['id_venta'],
-};
-
-/** Composite key, one key column declared nullable by the source (loaded NOT NULL anyway). */
-const lineas: TableModel = {
-  sourceSchema: 'VENTAS',
-  sourceName: 'VENTAS_LINEA',
-  name: 'ventas_linea',
-  columns: [
-    column('id_venta', { kind: 'int64' }, false),
-    column('linea', { kind: 'int64' }),
-    column('importe', { kind: 'decimal', precision: 38, scale: 10 }),
-  ],
-  primaryKeys: ['id_venta', 'linea'],
-};
+/** The sample tables without their float and timestamp columns: the statements below spell out these columns. */
+const ventas = withoutColumns(allVentas, 'tasa');
+const lineas = withoutColumns(allLineas, 'cambiado');
 
 const STAGE = '_datapipe_stage_ventas_cabecera_r1';
 

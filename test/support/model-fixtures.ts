@@ -1,0 +1,38 @@
+/**
+ * Table models for the warehouse tests: a column builder, a model builder, and the two sales tables
+ * of the VENTAS sample that the SQL tests of every warehouse are written against.
+ */
+import type { Column, TableModel } from '../../shared/model/column.js';
+
+/** A column whose source name is its name upper-cased, of source type `X`. */
+export function column(name: string, type: Column['type'], nullable = true, decision?: string): Column {
+  return { name, sourceName: name.toUpperCase(), sourceType: 'X', type, nullable, ...(decision ? { decision } : {}) };
+}
+
+/** The model of source table `<schema>.<TABLE>`, loaded as `<table>` (the source name lower-cased). */
+export function tableModel(source: `${string}.${string}`, columns: Column[], primaryKeys: string[]): TableModel {
+  const [sourceSchema = '', sourceName = ''] = source.split('.');
+  return { sourceSchema, sourceName, name: sourceName.toLowerCase(), columns, primaryKeys };
+}
+
+/** `model` without the named columns, in the order the rest had. */
+export function withoutColumns(model: TableModel, ...names: string[]): TableModel {
+  return { ...model, columns: model.columns.filter((c) => !names.includes(c.name)) };
+}
+
+/** Sales headers: one key, a decimal, a NOT NULL datetime, a float (NaN-ordered) and a string. */
+export const ventas: TableModel = tableModel('VENTAS.VENTAS_CABECERA', [
+  column('id_venta', { kind: 'int64' }, false),
+  column('monto', { kind: 'decimal', precision: 18, scale: 2 }),
+  column('fecha_venta', { kind: 'datetime' }, false),
+  column('tasa', { kind: 'float64' }),
+  column('cliente', { kind: 'string' }),
+], ['id_venta']);
+
+/** Sales lines: a composite key, one key column declared nullable by the source (loaded NOT NULL anyway). */
+export const lineas: TableModel = tableModel('VENTAS.VENTAS_LINEA', [
+  column('id_venta', { kind: 'int64' }, false),
+  column('linea', { kind: 'int64' }),
+  column('importe', { kind: 'decimal', precision: 38, scale: 10 }),
+  column('cambiado', { kind: 'timestamp' }),
+], ['id_venta', 'linea']);
