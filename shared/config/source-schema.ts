@@ -23,6 +23,24 @@ export type OracleConnection = OracleSession & (
   | { connect_string: string }
 );
 
+/**
+ * A `user@` or `user/password@` prefix of a connect string (the SQL*Plus `scott/tiger@db` habit):
+ * everything up to the last `@` before any `?options` or descriptor parenthesis (a password may
+ * hold `@` itself). A connect string names a database only — node-oracledb takes the user and
+ * password apart — and what it holds reaches error lines and logs.
+ */
+const CONNECT_CREDENTIALS = /^\s*[^?()]*@/;
+
+/** Whether a connect string starts with `user[/password]@`. */
+export function connectStringHasCredentials(connectString: string): boolean {
+  return CONNECT_CREDENTIALS.test(connectString);
+}
+
+/** A connect string without a `user[/password]@` prefix. */
+export function withoutConnectCredentials(connectString: string): string {
+  return connectString.replace(CONNECT_CREDENTIALS, '');
+}
+
 const oracleConnection = z
   .object({
     host: requiredText('Database host name or IP (Easy Connect); use connect_string instead for a TNS descriptor').optional(),
@@ -38,6 +56,9 @@ const oracleConnection = z
   .strict()
   .superRefine((c, ctx) => {
     if (c.connect_string !== undefined) {
+      if (connectStringHasCredentials(c.connect_string)) {
+        ctx.addIssue({ code: 'custom', path: ['connect_string'], message: 'must not carry credentials — put the user in source.connection.user and the password in source.connection.password' });
+      }
       for (const key of ['host', 'port', 'service_name'] as const) {
         if (c[key] !== undefined) {
           ctx.addIssue({ code: 'custom', path: [key], message: 'cannot be combined with connect_string — keep either connect_string or host/port/service_name' });

@@ -12,7 +12,7 @@
  * SELECT_CATALOG_ROLE or SELECT ANY DICTIONARY. DBMS_PARALLEL_EXECUTE.CREATE_CHUNKS_BY_ROWID would
  * need no such grant, but every one of its subprograms commits task rows into the source database
  * (PL/SQL Packages and Types Reference), and DataPipe never writes to the source. Without the grant
- * the chunks fall back to ORA_HASH buckets (oracle-sql.ts hashChunkPredicate).
+ * the chunks fall back to ORA_HASH buckets of the ROWID (oracle-sql.ts hashChunkPredicate).
  *
  * Extended ROWID text (Concepts, "Rowid Format"): OOOOOO data object number, FFF relative file
  * number, BBBBBB block, RRR row, in base 64 (A–Z, a–z, 0–9, +, /) — `AAAPecAAFAAAABSAAA` is object
@@ -32,6 +32,13 @@ export const EXTENTS_SQL = 'SELECT o.DATA_OBJECT_ID, e.RELATIVE_FNO, e.BLOCK_ID,
   + ' AND DECODE(o.SUBOBJECT_NAME, e.PARTITION_NAME, 1, 0) = 1'
   + " WHERE e.OWNER = :owner AND e.SEGMENT_NAME = :table_name AND e.SEGMENT_TYPE IN ('TABLE', 'TABLE PARTITION', 'TABLE SUBPARTITION')"
   + ' ORDER BY o.DATA_OBJECT_ID, e.RELATIVE_FNO, e.BLOCK_ID';
+
+/**
+ * How the table is organized (binds :owner, :table_name): IOT_TYPE is `IOT` for an index-organized
+ * table, NULL for a heap table (and a clustered or external one); a view has no ALL_TABLES row
+ * (Database Reference, ALL_TABLES).
+ */
+export const TABLE_ORGANIZATION_SQL = 'SELECT IOT_TYPE FROM ALL_TABLES WHERE OWNER = :owner AND TABLE_NAME = :table_name';
 
 /** One EXTENTS_SQL row (outFormat OBJECT; NUMBER columns arrive as text). */
 export interface ExtentRow {

@@ -6,11 +6,11 @@
  */
 import { createRequire } from 'node:module';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { oracleConnectString, type OracleConnection as OracleConnectionConfig } from '../../config/source-schema.js';
+import { oracleConnectString, withoutConnectCredentials, type OracleConnection as OracleConnectionConfig } from '../../config/source-schema.js';
 import { TerminalError, TransientError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import type { OracleConnectionLike, OracleDriverLike } from './oracle-client.js';
-import { classifyOracleError, type OracleErrorContext } from './oracle-errors.js';
+import { classifyOracleError, withoutCredentials, type OracleErrorContext } from './oracle-errors.js';
 
 export type { OracleConnectionConfig };
 
@@ -49,18 +49,19 @@ export function loadOracleDriver(): OracleDriverLike {
 /**
  * How messages name the database: `host:port/service` for Easy Connect parts; for a connect
  * string its host and service when they can be read (a TNS descriptor's HOST / SERVICE_NAME, an
- * Easy Connect string without its `?options`), else `source.connection.connect_string`.
+ * Easy Connect string without its `?options`), else `source.connection.connect_string`. A
+ * `user[/password]@` prefix (the SQL*Plus habit, refused by the config schema) is never shown.
  */
 export function oracleTarget(connection: OracleConnectionConfig): string {
   if (!('connect_string' in connection)) return `${connection.host}:${connection.port}/${connection.service_name}`;
-  const text = connection.connect_string.trim();
+  const text = withoutConnectCredentials(connection.connect_string).trim();
   if (text.startsWith('(')) {
     const host = /\(\s*HOST\s*=\s*([^)\s]+)\s*\)/i.exec(text)?.[1];
     const port = /\(\s*PORT\s*=\s*(\d+)\s*\)/i.exec(text)?.[1];
     const service = /\(\s*SERVICE_NAME\s*=\s*([^)\s]+)\s*\)/i.exec(text)?.[1];
-    return host && service ? `${host}${port ? `:${port}` : ''}/${service}` : 'source.connection.connect_string';
+    return host && service ? withoutCredentials(`${host}${port ? `:${port}` : ''}/${service}`) : 'source.connection.connect_string';
   }
-  return text.replace(/^[a-z]+:\/\//i, '').replace(/\?.*$/, '');
+  return withoutCredentials(text.replace(/^[a-z]+:\/\//i, '').replace(/\?.*$/, ''));
 }
 
 /** The error context of a configured connection. */

@@ -4,8 +4,12 @@
  * "connection to Oracle Database was closed or broken", to which Thin maps ORA-03113/03114/03135
  * and other dead-connection errors; NJS-501/503/510/511 are lost, incomplete, timed-out and refused
  * connections; NJS-518 an unknown service). Messages name `host:port/service` and the user, never
- * the password. A snapshot failure (ORA-01555, 01466, 08180) cannot be fixed by retrying the run:
- * its SCN is recorded in the run's `_window.json`, so the fix names a new run id.
+ * the password (a `user/password@` connect-string prefix the driver echoes is cut out). Only the
+ * listed connection and resource codes are transient (exit 1, retried); Oracle refusing a
+ * statement, and any other coded error, is terminal (exit 2): an unlisted temporary condition
+ * then fails the run at once (Airflow's task retries still apply) rather than a broken query
+ * being retried forever. A snapshot failure (ORA-01555, 01466, 08180) cannot be fixed by
+ * retrying the run: its SCN is recorded in the run's `_window.json`, so the fix names a new run id.
  */
 import { DataPipeError, TerminalError, TransientError } from '../../errors.js';
 
@@ -19,14 +23,56 @@ export interface OracleErrorContext {
 }
 
 /**
- * Connection failures a retry (new connection, same SCN) can fix; NJS-003 is a call on a
- * connection already closed, NJS-123 a round trip past `call_timeout_ms` (node-oracledb lib/errors.js).
+ * Connection failures a retry (new connection, same SCN) can fix: node-oracledb's own
+ * recoverable list (lib/thin/protocol/messages/base.js, RECOVERABLE_ERRORS: killed or terminated
+ * sessions, instance starting or stopping, lost contact), the listener turning connections away
+ * (ORA-12516/12519/12520/12528), unreachable hosts (ORA-12170/12541/12543), and the driver's
+ * NJS-003 (a call on a closed connection), NJS-123 (a round trip past `call_timeout_ms`) and
+ * NJS-500…521 network errors (lib/errors.js).
  */
-const TRANSIENT_CODES = new Set([
+const CONNECTION_CODES = new Set([
   'NJS-003', 'NJS-123', 'NJS-500', 'NJS-501', 'NJS-503', 'NJS-510', 'NJS-511', 'NJS-521',
-  'ORA-03113', 'ORA-03114', 'ORA-03135', 'ORA-12537', 'ORA-12170', 'ORA-12541', 'ORA-12547', 'ORA-12570',
-  'ORA-00028', 'ORA-01033', 'ORA-01034', 'ORA-01089', 'ORA-12516', 'ORA-12519', 'ORA-12520', 'ORA-12528',
+  'ORA-00028', 'ORA-00031', 'ORA-00603', 'ORA-01012', 'ORA-01033', 'ORA-01034', 'ORA-01089', 'ORA-01090', 'ORA-01092',
+  'ORA-02396', 'ORA-03113', 'ORA-03114', 'ORA-03135', 'ORA-12153', 'ORA-12170', 'ORA-12516', 'ORA-12519', 'ORA-12520',
+  'ORA-12528', 'ORA-12537', 'ORA-12541', 'ORA-12543', 'ORA-12547', 'ORA-12570', 'ORA-12571', 'ORA-12583', 'ORA-12757',
 ]);
+
+/**
+ * The database short of something other sessions hold or will free: sessions and processes
+ * (00018, 00020), open cursors (01000, per session: a new one starts afresh), a deadlock or
+ * resource wait (00060, 00051, 04021), memory (04030, 04031), temporary space (01652), a file or
+ * block briefly unreadable (00376, 01115), a call broken off from outside (01013; Thin reports
+ * its own `call_timeout_ms` as NJS-123).
+ */
+const RESOURCE_CODES = new Set([
+  'ORA-00018', 'ORA-00020', 'ORA-00051', 'ORA-00060', 'ORA-00376', 'ORA-01000', 'ORA-01013', 'ORA-01115', 'ORA-01652',
+  'ORA-04021', 'ORA-04030', 'ORA-04031',
+]);
+
+/**
+ * Oracle refusing a statement DataPipe built, the same on every attempt: parse and semantic
+ * errors (ORA-00900…00999, ORA-01700…01799, e.g. 00932 inconsistent datatypes, 00918 ambiguous
+ * column, 00907 missing parenthesis, 01722 invalid number), value conversions (ORA-01400…01499,
+ * e.g. 01489 concatenation too long, 01476 divisor is zero), datetime formats
+ * (ORA-01800…01899, e.g. 01843, 01847, 01858, 01861), PL/SQL (PLS-…, ORA-06502, ORA-06550) and
+ * LOB / JSON / XML conversions. ORA-00904, 00942 and 01410 have their own lines first.
+ */
+function isRefusedStatement(code: string): boolean {
+  if (code.startsWith('PLS-')) return true;
+  if (['ORA-06502', 'ORA-06550', 'ORA-22835', 'ORA-19011', 'ORA-40441'].includes(code)) return true;
+  const number = /^ORA-(\d{5})$/.exec(code)?.[1];
+  if (number === undefined) return false;
+  const n = Number(number);
+  return (n >= 900 && n <= 999) || (n >= 1400 && n <= 1499) || (n >= 1700 && n <= 1899);
+}
+
+/** A `user[/password]@` prefix of an Easy Connect string, anywhere in a message (the password never shows). */
+const CONNECT_CREDENTIALS = /[^\s"'@?()=/]+\/[^\s"'@?()]*@/g;
+
+/** `message` with any `user/password@` connect-string prefix removed (the driver echoes connect strings). */
+export function withoutCredentials(message: string): string {
+  return message.replace(CONNECT_CREDENTIALS, '');
+}
 
 /** The `ORA-01017` / `NJS-500` code of a driver error, or ''. */
 export function oracleErrorCode(error: unknown): string {
@@ -40,7 +86,7 @@ export function classifyOracleError(error: unknown, context: OracleErrorContext)
   if (error instanceof DataPipeError) return error;
   const { target } = context;
   const code = oracleErrorCode(error);
-  const message = (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
+  const message = withoutCredentials((error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '');
   const options = { cause: error };
   const as = context.user ? ` as ${context.user}` : '';
   const table = context.table ?? 'the table';
@@ -75,8 +121,14 @@ export function classifyOracleError(error: unknown, context: OracleErrorContext)
     case 'ORA-01410':
       return new TerminalError(`Oracle at ${target}: a chunk boundary of ${table} is not a valid ROWID (ORA-01410) — start a new run (a new --run-id) so the boundaries are read again`, options);
   }
-  if (TRANSIENT_CODES.has(code)) {
+  if (CONNECTION_CODES.has(code)) {
     return new TransientError(`lost or could not open the connection to Oracle at ${target}: ${message} (retrying may help)`, options);
+  }
+  if (RESOURCE_CODES.has(code)) {
+    return new TransientError(`Oracle at ${target} is short of a resource${context.table ? ` reading ${context.table}` : ''}: ${message} (retrying may help)`, options);
+  }
+  if (isRefusedStatement(code)) {
+    return new TerminalError(`Oracle at ${target} refused the query DataPipe built${context.table ? ` for ${context.table}` : ''}: ${message} — check that the table still matches its committed schema and config.yaml (column types, primary_keys, partition_column; run \`datapipe generate schema\` after a change); if it does, report it as a DataPipe bug`, options);
   }
   if (/ECONNREFUSED|ETIMEDOUT|ECONNRESET|EHOSTUNREACH/.test(message)) {
     return new TransientError(`cannot reach Oracle at ${target}: ${message} (retrying may help)`, options);
@@ -84,6 +136,12 @@ export function classifyOracleError(error: unknown, context: OracleErrorContext)
   if (/ENOTFOUND|getaddrinfo/.test(message)) {
     return new TerminalError(`cannot connect to Oracle at ${target}: host not found — check source.connection.host`, options);
   }
-  // Anything unrecognised counts as transient (exit 1), the safe default of errors.ts.
+  if (code !== '') {
+    // Oracle's temporary conditions are the listed ones; any other coded error is the database's
+    // answer to this statement or session, and would repeat on a retry.
+    const help = code.startsWith('ORA-') ? ` (https://docs.oracle.com/error-help/db/${code.toLowerCase()}/)` : '';
+    return new TerminalError(`Oracle at ${target}${context.table ? ` reading ${context.table}` : ''}: ${message} — not a known connection or resource error, so DataPipe does not retry it; fix its cause${help}, or run again if it was temporary`, options);
+  }
+  // No driver code: a socket or runtime failure outside Oracle's verdict — the errors.ts default.
   return new TransientError(`Oracle at ${target}: ${message}`, options);
 }

@@ -2,9 +2,9 @@
  * One consistent state shared by every chunk of a run (architecture.md: "all chunks reading
  * `AS OF SCN` one shared SCN"). `Source.snapshot` is taken once, by whichever chunk claims the
  * run's window, and travels in `_window.json` as an opaque token: the SCN, the chunk count and —
- * when the extents are readable — the ROWID boundaries of the chunks (oracle-chunks.ts). Every
- * chunk, and every retry of the run, reads with the same token, so chunks neither overlap nor
- * leave gaps even while the table changes. An unchunked read needs none of this: one Oracle query
+ * when the extents are readable — the ROWID boundaries of the chunks (oracle-chunks.ts), else
+ * what ORA_HASH buckets (hashKeyOf). Every chunk, and every retry of the run, reads with the same
+ * token, so chunks neither overlap nor leave gaps even while the table changes. An unchunked read needs none of this: one Oracle query
  * is read-consistent on its own (statement-level read consistency).
  */
 import { z } from 'zod';
@@ -12,20 +12,25 @@ import { ContractError, TerminalError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import type { TableModel } from '../../model/column.js';
 import type { ReadPlan } from '../source.js';
-import { boundaryBlocks, EXTENTS_SQL, rowidText, sortRowidsSql, type ExtentRow } from './oracle-chunks.js';
+import { boundaryBlocks, EXTENTS_SQL, rowidText, sortRowidsSql, TABLE_ORGANIZATION_SQL, type ExtentRow } from './oracle-chunks.js';
 import type { OracleBinds } from './oracle-client.js';
 import { oracleErrorCode } from './oracle-errors.js';
-import { CURRENT_SCN_SQL, DATABASE_SCN_SQL, type ReadScope } from './oracle-sql.js';
+import { columnOf, CURRENT_SCN_SQL, DATABASE_SCN_SQL, hashKeyExpression, PRIMARY_KEY_SQL, type ReadScope } from './oracle-sql.js';
 
 /** Runs a query and returns its rows as objects keyed by column alias (NUMBER as text). */
 export type OracleQuery = <R>(sql: string, binds?: OracleBinds) => Promise<R[]>;
 
+/** The token version this source writes: 2 since ORA_HASH chunks hash the ROWID unless the token names a key. */
+const TOKEN_VERSION = 2;
+
 const tokenSchema = z.object({
-  oracle: z.literal(1),
+  oracle: z.union([z.literal(1), z.literal(TOKEN_VERSION)]),
   scn: z.string().regex(/^\d+$/),
   chunks: z.number().int().positive(),
   /** chunks − 1 ROWIDs in Oracle's order; absent when the chunks are ORA_HASH buckets. */
   rowids: z.array(z.string()).optional(),
+  /** ORA_HASH buckets of these columns (an index-organized table's primary key, a view's keys); absent: of the ROWID. */
+  hash_key: z.array(z.string().min(1)).min(1).optional(),
 }).strict();
 
 /** What a snapshot token holds. */
@@ -45,10 +50,16 @@ export function parseSnapshot(token: string): OracleSnapshot {
     json = undefined;
   }
   const parsed = tokenSchema.safeParse(json);
-  if (!parsed.success || (parsed.data.rowids && parsed.data.rowids.length !== parsed.data.chunks - 1)) {
+  const data = parsed.success ? parsed.data : undefined;
+  if (!data || (data.rowids && (data.rowids.length !== data.chunks - 1 || data.hash_key))) {
     throw new ContractError(`the run's snapshot in _window.json is not an Oracle snapshot (${token.slice(0, 80)}) — start a new run (a new --run-id)`);
   }
-  return parsed.data;
+  if (data.oracle === 1 && !data.rowids) {
+    // Version 1 hashed the configured key (a NULL key fell in no bucket): mixing that with this
+    // version's ROWID buckets inside one run would read rows twice or never.
+    throw new TerminalError('this run\'s chunks were cut by an earlier DataPipe (ORA_HASH of the key) — start a new run (a new --run-id)');
+  }
+  return data;
 }
 
 /** Errors that mean "not granted" rather than "broken": an unknown function or view, no privilege. */
@@ -93,6 +104,34 @@ export async function chunkMethod(query: OracleQuery, model: TableModel, count: 
   return { method: 'rowid', rowids: sorted.map((row) => row.B) };
 }
 
+/** What ORA_HASH buckets: `key` columns (source names), or the ROWID when absent; `what` says which, for the log. */
+export interface HashKey {
+  key?: string[];
+  what: string;
+}
+
+/**
+ * The ORA_HASH input of a run whose chunks are buckets: a table's ROWID — stable AS OF one SCN,
+ * never NULL — unless the table is index-organized (its logical ROWIDs are not documented as
+ * stable across sessions: its primary key, whose columns are never NULL) or a view (no ROWID of
+ * its own: the model's primary keys, a NULL hash read as bucket 0).
+ */
+export async function hashKeyOf(query: OracleQuery, model: TableModel): Promise<HashKey> {
+  const binds = { owner: model.sourceSchema, table_name: model.sourceName };
+  const table = `${model.sourceSchema}.${model.sourceName}`;
+  const organization = await query<{ IOT_TYPE: string | null }>(TABLE_ORGANIZATION_SQL, binds);
+  if (organization.length > 0 && organization[0]!.IOT_TYPE !== 'IOT') return { what: 'the ROWID' };
+  const indexOrganized = organization.length > 0;
+  const key = indexOrganized
+    ? (await query<{ COLUMN_NAME: string }>(PRIMARY_KEY_SQL, binds)).map((row) => row.COLUMN_NAME)
+    : model.primaryKeys.map((name) => columnOf(model, name).sourceName);
+  if (key.length === 0) {
+    throw new TerminalError(`${table} has no ROWID of its own to split --chunk buckets by (a view?) and no primary key — set primary_keys for the table in config.yaml, or run it without --chunk`);
+  }
+  hashKeyExpression(model, key); // refuses a LOB key before the run's window is claimed
+  return { key, what: `${indexOrganized ? 'the primary key of an index-organized table' : 'the primary_keys of a view'} (${key.join(', ')})` };
+}
+
 /** Takes the run's snapshot: the SCN first, then the chunk boundaries (extents only grow after it). */
 export async function takeSnapshot(query: OracleQuery, model: TableModel, chunks: number, user: string, log: Logger): Promise<string> {
   const scn = await currentScn(query, user);
@@ -100,22 +139,24 @@ export async function takeSnapshot(query: OracleQuery, model: TableModel, chunks
   const table = `${model.sourceSchema}.${model.sourceName}`;
   if (method.method === 'rowid') {
     log.info({ table, scn, chunks, chunk_method: 'rowid' }, `${table}: ${chunks} chunks by ROWID range (DBA_EXTENTS), all AS OF SCN ${scn}`);
-    return snapshotToken({ oracle: 1, scn, chunks, rowids: method.rowids });
+    return snapshotToken({ oracle: TOKEN_VERSION, scn, chunks, rowids: method.rowids });
   }
-  log.info({ table, scn, chunks, chunk_method: 'ora_hash', reason: method.reason }, `${table}: ${chunks} chunks by ORA_HASH of the primary key, each a full scan, all AS OF SCN ${scn} — ${method.reason}`);
-  return snapshotToken({ oracle: 1, scn, chunks });
+  const hash = await hashKeyOf(query, model);
+  log.info({ table, scn, chunks, chunk_method: 'ora_hash', hash_key: hash.key ?? 'ROWID', reason: method.reason }, `${table}: ${chunks} chunks by ORA_HASH of ${hash.what}, each a full scan, all AS OF SCN ${scn} — ${method.reason}`);
+  return snapshotToken({ oracle: TOKEN_VERSION, scn, chunks, ...(hash.key ? { hash_key: hash.key } : {}) });
 }
 
 /**
  * How one read is narrowed: the run's SCN, and this chunk's ROWID range when the run has
- * boundaries (else selectSql hashes the chunk). A chunked plan without a snapshot (a window
- * claimed by an older extractor) still partitions the rows by ORA_HASH, without one SCN.
+ * boundaries, else the ORA_HASH key selectSql buckets by. A chunked plan without a snapshot is
+ * refused: every Oracle chunked run records one, and buckets of changing data are not a partition.
  */
-export function readScope(plan: ReadPlan, log: Logger): ReadScope {
+export function readScope(plan: ReadPlan): ReadScope {
   const chunk = plan.chunk && plan.chunk.count > 1 ? plan.chunk : undefined;
-  const table = `${plan.model.sourceSchema}.${plan.model.sourceName}`;
   if (plan.snapshot === undefined) {
-    if (chunk) log.warn({ table, chunk_method: 'ora_hash' }, `${table}: the run has no shared snapshot; chunk ${chunk.index + 1}/${chunk.count} reads ORA_HASH buckets of the current data`);
+    if (chunk) {
+      throw new TerminalError(`--chunk ${chunk.index + 1}/${chunk.count}: this run's _window.json records no snapshot for its chunks to share (the run was started without --chunk) — start a new run (a new --run-id) and give each of its chunks --chunk i/${chunk.count}`);
+    }
     return {};
   }
   const snapshot = parseSnapshot(plan.snapshot);
@@ -123,7 +164,7 @@ export function readScope(plan: ReadPlan, log: Logger): ReadScope {
   if (snapshot.chunks !== chunk.count) {
     throw new TerminalError(`--chunk ${chunk.index + 1}/${chunk.count}: this run was started with ${snapshot.chunks} chunks (its _window.json) — run its chunks as i/${snapshot.chunks}, or start a new run (a new --run-id)`);
   }
-  if (!snapshot.rowids) return { scn: snapshot.scn };
+  if (!snapshot.rowids) return { scn: snapshot.scn, ...(snapshot.hash_key ? { hashKey: snapshot.hash_key } : {}) };
   if (!Number.isInteger(chunk.index) || chunk.index < 0 || chunk.index >= chunk.count) {
     throw new TerminalError(`--chunk ${chunk.index + 1}/${chunk.count} is not a chunk — use i/n with 1 ≤ i ≤ n`);
   }

@@ -144,7 +144,7 @@ export class OracleSource implements Source {
   }
 
   async *#read(plan: ReadPlan): AsyncGenerator<Row[]> {
-    yield* readBatches(plan, readScope(plan, this.#log), {
+    yield* readBatches(plan, readScope(plan), {
       acquire: () => this.#acquire(),
       discard: () => this.#discard(),
       executeOptions: this.#readOptions,

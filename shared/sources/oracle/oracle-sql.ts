@@ -6,8 +6,10 @@
  *   EclipseLink's AsOfSCNClause writes: `FROM EMPLOYEE AS OF SCN (value) t0`). The table's owner
  *   needs no privilege for it; any other user needs SELECT plus the FLASHBACK object privilege on
  *   the table, or FLASHBACK ANY TABLE.
- * - `ORA_HASH(expr, max_bucket)` returns 0..max_bucket, by MOD of a 32-bit hash; expr cannot be
- *   LONG or LOB (SQL Reference 26, ORA_HASH).
+ * - `ORA_HASH(expr, max_bucket)` returns 0..max_bucket, by MOD of a 32-bit hash; expr may be of
+ *   any type but LONG, LOB or a user-defined object type (SQL Reference 26, ORA_HASH), a ROWID
+ *   included; "most scalar functions return null when given a null argument" (SQL Reference,
+ *   "About SQL Functions"), hence NVL around a key's hash.
  * - `SYS_EXTRACT_UTC(datetime)`: the UTC of a value with an offset or region (SQL Reference 12.2).
  * - `DBMS_FLASHBACK.GET_SYSTEM_CHANGE_NUMBER` returns the current SCN; "to use this package, a
  *   database administrator must grant EXECUTE privileges for DBMS_FLASHBACK" (PL/SQL Packages and
@@ -106,18 +108,41 @@ export function windowPredicate(model: TableModel, window: ReadWindow): { sql: s
   return { sql: range ? `(${range} OR ${name} IS NULL)` : null, binds };
 }
 
+/** Column families ORA_HASH cannot hash ("expr cannot be a LONG or LOB type", SQL Reference, ORA_HASH). */
+const UNHASHABLE = new Set(['clob', 'blob', 'long', 'json', 'xml']);
+
 /**
- * The ORA_HASH fallback of `--chunk i/n` (binds :chunk_max = n − 1, :chunk_index = i): a row's bucket
- * is the hash of its primary key (key columns joined with CHR(31), the unit separator), or of its
- * ROWID without a key — stable because every chunk reads the same `AS OF SCN` snapshot.
+ * The ORA_HASH fallback of `--chunk i/n` (binds :chunk_max = n − 1, :chunk_index = i). Only ever
+ * read `AS OF SCN` the run's snapshot (selectSql refuses otherwise), so every chunk hashes the
+ * same rows:
+ * - by default the row's address, `ORA_HASH(t.ROWID, …)`: never NULL, unique per row (even
+ *   buckets whatever the key's values), and fixed for a given SCN — a physical ROWID changes
+ *   only when the row moves, and a read AS OF one SCN sees every row where it was at that SCN.
+ *   The ROWID is hashed as it is (no ROWIDTOCHAR: ORA_HASH takes a ROWID).
+ * - by `hashKey` (source column names) when the snapshot names one: an index-organized table's
+ *   primary key (its logical ROWIDs carry a physical guess that Oracle does not document as stable
+ *   across sessions) or a view's keys (a view has no ROWID of its own). Key columns are joined with
+ *   CHR(31), the unit separator; a NULL hash (every key column NULL) counts as bucket 0 through
+ *   NVL, so such rows are read exactly once rather than by no chunk.
  */
-export function hashChunkPredicate(model: TableModel, chunk: { index: number; count: number }): BoundSql {
+export function hashChunkPredicate(model: TableModel, chunk: { index: number; count: number }, hashKey?: readonly string[]): BoundSql {
   if (!Number.isInteger(chunk.count) || chunk.count < 1 || !Number.isInteger(chunk.index) || chunk.index < 0 || chunk.index >= chunk.count) {
     throw new TerminalError(`--chunk ${chunk.index + 1}/${chunk.count} is not a chunk — use i/n with 1 ≤ i ≤ n`);
   }
-  const keys = model.primaryKeys.map((key) => `${ROW_ALIAS}.${quoteIdent(columnOf(model, key).sourceName)}`);
-  const expr = keys.length === 0 ? `${ROW_ALIAS}.ROWID` : keys.join(' || CHR(31) || ');
-  return { sql: `ORA_HASH(${expr}, :chunk_max) = :chunk_index`, binds: { chunk_max: chunk.count - 1, chunk_index: chunk.index } };
+  const binds = { chunk_max: chunk.count - 1, chunk_index: chunk.index };
+  if (!hashKey || hashKey.length === 0) return { sql: `ORA_HASH(${ROW_ALIAS}.ROWID, :chunk_max) = :chunk_index`, binds };
+  return { sql: `NVL(ORA_HASH(${hashKeyExpression(model, hashKey)}, :chunk_max), 0) = :chunk_index`, binds };
+}
+
+/** `t."A" || CHR(31) || t."B"`: the key columns ORA_HASH reads; a LOB, LONG, JSON or XML column is refused. */
+export function hashKeyExpression(model: TableModel, hashKey: readonly string[]): string {
+  return hashKey.map((name) => {
+    const column = model.columns.find((c) => c.sourceName === name);
+    if (column && UNHASHABLE.has(oracleFamily(column.sourceType))) {
+      throw new TerminalError(`${model.sourceName}.${name} is ${column.sourceType}, which ORA_HASH cannot hash to split --chunk buckets — set primary_keys to columns of other types, or run the table without --chunk`);
+    }
+    return `${ROW_ALIAS}.${quoteIdent(name)}`;
+  }).join(' || CHR(31) || ');
 }
 
 /** An extended ROWID as text: 18 characters of Oracle's base-64 alphabet. */
@@ -132,12 +157,14 @@ export interface RowidRange {
   high: string | null;
 }
 
-/** How one read is narrowed beyond the plan: a shared snapshot SCN and a ROWID range chunk. */
+/** How one read is narrowed beyond the plan: a shared snapshot SCN and how its chunk is cut. */
 export interface ReadScope {
   /** `AS OF SCN` this SCN (exact decimal text). */
   scn?: string;
   /** This chunk's ROWID range (boundaries from DBA_EXTENTS, oracle-chunks.ts). */
   rowidRange?: RowidRange;
+  /** Without a range: the columns whose ORA_HASH buckets the chunks (absent: the ROWID's). */
+  hashKey?: readonly string[];
 }
 
 /** `t.ROWID >= CHARTOROWID(:rowid_low) AND t.ROWID < CHARTOROWID(:rowid_high)`, open bounds left out. */
@@ -155,7 +182,9 @@ function rowidPredicate(range: RowidRange): { sql: string | null; binds: Record<
 
 /**
  * The plan's SELECT: every model column's read expression in order, window applied, the chunk as
- * a ROWID range when the scope has one, else as ORA_HASH buckets when the plan is chunked.
+ * a ROWID range when the scope has one, else as ORA_HASH buckets when the plan is chunked. A
+ * chunked read without the run's SCN is refused: buckets (and ranges) of data that changes
+ * between the chunks' queries would read some rows twice and others never.
  */
 export function selectSql(plan: ReadPlan, scope: ReadScope = {}): BoundSql {
   const { model } = plan;
@@ -171,7 +200,10 @@ export function selectSql(plan: ReadPlan, scope: ReadScope = {}): BoundSql {
     if (range.sql) where.push(range.sql);
     Object.assign(binds, range.binds);
   } else if (plan.chunk && plan.chunk.count > 1) {
-    const hash = hashChunkPredicate(model, plan.chunk);
+    if (scope.scn === undefined) {
+      throw new TerminalError(`--chunk ${plan.chunk.index + 1}/${plan.chunk.count}: ${model.sourceName} has no snapshot SCN for its chunks to share — start a new run (a new --run-id) with --chunk on every chunk`);
+    }
+    const hash = hashChunkPredicate(model, plan.chunk, scope.hashKey);
     where.push(hash.sql);
     Object.assign(binds, hash.binds);
   }

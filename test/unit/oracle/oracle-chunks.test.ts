@@ -11,13 +11,13 @@ import { formatAvsc, modelToAvsc } from '../../../shared/avro/avsc-schema.js';
 import { findTable, loadConfig } from '../../../shared/config/load-config.js';
 import { ContractError, TerminalError } from '../../../shared/errors.js';
 import { silentLogger } from '../../../shared/log.js';
-import { boundaryBlocks, EXTENTS_SQL, rowidText, sortRowidsSql, type ExtentRow } from '../../../shared/sources/oracle/oracle-chunks.js';
+import { boundaryBlocks, EXTENTS_SQL, rowidText, sortRowidsSql, TABLE_ORGANIZATION_SQL, type ExtentRow } from '../../../shared/sources/oracle/oracle-chunks.js';
 import { parseSnapshot, readScope, snapshotToken } from '../../../shared/sources/oracle/oracle-snapshot.js';
-import { CURRENT_SCN_SQL, DATABASE_SCN_SQL } from '../../../shared/sources/oracle/oracle-sql.js';
+import { CURRENT_SCN_SQL, DATABASE_SCN_SQL, PRIMARY_KEY_SQL } from '../../../shared/sources/oracle/oracle-sql.js';
 import { MemoryStore } from '../../support/memory-store.js';
 import { workspace } from '../../support/cli.js';
 import { driverError, FakeOracleDriver, type FakeColumn } from './fake-oracledb.js';
-import { capturingLogger, catalogDriver, connectFake, MODEL, MODEL_COLUMNS, MODEL_SELECT } from './oracle-fixtures.js';
+import { capturingLogger, catalogDriver, col, connectFake, MODEL, MODEL_COLUMNS, MODEL_SELECT } from './oracle-fixtures.js';
 
 /** A partitioned table's extents as DBA_EXTENTS returns them (NUMBER as text): 64 blocks in two data objects. */
 const EXTENTS: ExtentRow[] = [
@@ -30,6 +30,7 @@ const EXTENT_COLUMNS: FakeColumn[] = ['DATA_OBJECT_ID', 'RELATIVE_FNO', 'BLOCK_I
 const extentRows = (rows: ExtentRow[]) => rows.map((r) => [r.DATA_OBJECT_ID, r.RELATIVE_FNO, r.BLOCK_ID, r.BLOCKS]);
 const SCN = { columns: [{ name: 'CURRENT_SCN', dbTypeName: 'VARCHAR2' }], rows: [['123456789012345']] };
 const SORTED: FakeColumn[] = [{ name: 'B', dbTypeName: 'VARCHAR2' }];
+const IOT_TYPE: FakeColumn[] = [{ name: 'IOT_TYPE', dbTypeName: 'VARCHAR2' }];
 
 describe('ROWID boundaries', () => {
   it('writes extended ROWIDs as Oracle does, small- and bigfile', () => {
@@ -63,33 +64,43 @@ describe('ROWID boundaries', () => {
 
 describe('snapshot token and read scope', () => {
   const rowids = ['AAAABkAAFAAAAAQAAA', 'AAAABlAAEAAAAQAAAA', 'AAAABlAAEAAAAQQAAA'];
-  const token = snapshotToken({ oracle: 1, scn: '123456789012345', chunks: 4, rowids });
+  const token = snapshotToken({ oracle: 2, scn: '123456789012345', chunks: 4, rowids });
 
   it('gives chunk i the range between boundaries i−1 and i, open at both ends, at the run’s SCN', () => {
-    const scopes = [0, 1, 2, 3].map((index) => readScope({ model: MODEL, batchSize: 1, chunk: { index, count: 4 }, snapshot: token }, silentLogger));
+    const scopes = [0, 1, 2, 3].map((index) => readScope({ model: MODEL, batchSize: 1, chunk: { index, count: 4 }, snapshot: token }));
     expect(scopes).toEqual([
       { scn: '123456789012345', rowidRange: { low: null, high: rowids[0] } },
       { scn: '123456789012345', rowidRange: { low: rowids[0], high: rowids[1] } },
       { scn: '123456789012345', rowidRange: { low: rowids[1], high: rowids[2] } },
       { scn: '123456789012345', rowidRange: { low: rowids[2], high: null } },
     ]);
-    expect(readScope({ model: MODEL, batchSize: 1, snapshot: token }, silentLogger)).toEqual({ scn: '123456789012345' });
-    const hashed = snapshotToken({ oracle: 1, scn: '9', chunks: 4 });
-    expect(readScope({ model: MODEL, batchSize: 1, chunk: { index: 1, count: 4 }, snapshot: hashed }, silentLogger)).toEqual({ scn: '9' });
+    expect(readScope({ model: MODEL, batchSize: 1, snapshot: token })).toEqual({ scn: '123456789012345' });
+    const hashed = snapshotToken({ oracle: 2, scn: '9', chunks: 4 });
+    expect(readScope({ model: MODEL, batchSize: 1, chunk: { index: 1, count: 4 }, snapshot: hashed })).toEqual({ scn: '9' });
+    const keyed = snapshotToken({ oracle: 2, scn: '9', chunks: 4, hash_key: ['ID_VENTA'] });
+    expect(readScope({ model: MODEL, batchSize: 1, chunk: { index: 1, count: 4 }, snapshot: keyed })).toEqual({ scn: '9', hashKey: ['ID_VENTA'] });
+    // A version-1 token with ROWID boundaries means what it meant.
+    const v1 = '{"oracle":1,"scn":"5","chunks":2,"rowids":["AAAABkAAFAAAAAQAAA"]}';
+    expect(readScope({ model: MODEL, batchSize: 1, chunk: { index: 1, count: 2 }, snapshot: v1 })).toEqual({ scn: '5', rowidRange: { low: 'AAAABkAAFAAAAAQAAA', high: null } });
   });
 
   it('refuses a chunk count other than the run’s, and a token this source did not write', () => {
-    expect(() => readScope({ model: MODEL, batchSize: 1, chunk: { index: 0, count: 8 }, snapshot: token }, silentLogger)).toThrow(new TerminalError(
+    expect(() => readScope({ model: MODEL, batchSize: 1, chunk: { index: 0, count: 8 }, snapshot: token })).toThrow(new TerminalError(
       '--chunk 1/8: this run was started with 4 chunks (its _window.json) — run its chunks as i/4, or start a new run (a new --run-id)'));
-    expect(() => parseSnapshot('{"oracle":1,"scn":"1 OR 1=1","chunks":2}')).toThrow(ContractError);
+    expect(() => parseSnapshot('{"oracle":2,"scn":"1 OR 1=1","chunks":2}')).toThrow(ContractError);
+    expect(() => parseSnapshot('{"oracle":2,"scn":"5","chunks":2,"rowids":["AAAABkAAFAAAAAQAAA"],"hash_key":["ID"]}')).toThrow(ContractError);
+    // Version 1 hashed the key when it had no ROWIDs: its chunks cannot be mixed with ROWID buckets.
+    expect(() => parseSnapshot('{"oracle":1,"scn":"5","chunks":2}')).toThrow(new TerminalError(
+      'this run\'s chunks were cut by an earlier DataPipe (ORA_HASH of the key) — start a new run (a new --run-id)'));
     expect(() => parseSnapshot('{"oracle":1,"scn":"5","chunks":4,"rowids":["AAAABkAAFAAAAAQAAA"]}')).toThrow(
       new ContractError('the run\'s snapshot in _window.json is not an Oracle snapshot ({"oracle":1,"scn":"5","chunks":4,"rowids":["AAAABkAAFAAAAAQAAA"]}) — start a new run (a new --run-id)'));
   });
 
-  it('warns and hashes the current data when a chunked run has no snapshot', () => {
-    const { log, records } = capturingLogger();
-    expect(readScope({ model: MODEL, batchSize: 1, chunk: { index: 1, count: 2 } }, log)).toEqual({});
-    expect(records.map((r) => [r.level, r.msg])).toEqual([[40, 'VENTAS.VENTAS_CABECERA: the run has no shared snapshot; chunk 2/2 reads ORA_HASH buckets of the current data']]);
+  it('refuses a chunked read when the run has no snapshot (it was started without --chunk)', () => {
+    expect(() => readScope({ model: MODEL, batchSize: 1, chunk: { index: 1, count: 2 } })).toThrow(new TerminalError(
+      "--chunk 2/2: this run's _window.json records no snapshot for its chunks to share (the run was started without --chunk) — start a new run (a new --run-id) and give each of its chunks --chunk i/2"));
+    expect(readScope({ model: MODEL, batchSize: 1, chunk: { index: 0, count: 1 } })).toEqual({});
+    expect(readScope({ model: MODEL, batchSize: 1 })).toEqual({});
   });
 });
 
@@ -102,7 +113,7 @@ describe('OracleSource.snapshot (fake node-oracledb boundary)', () => {
       .on('SELECT ROWIDTOCHAR(R)', { columns: SORTED, rows: [['AAAABkAAFAAAAAQAAA'], ['AAAABlAAEAAAAQQAAA'], ['AAAABlAAEAAAAQAAAA']] });
     const { log, records } = capturingLogger();
     const token = await (await connectFake(driver, { log })).snapshot(MODEL, 4);
-    expect(JSON.parse(token)).toEqual({ oracle: 1, scn: '123456789012345', chunks: 4, rowids: ['AAAABkAAFAAAAAQAAA', 'AAAABlAAEAAAAQQAAA', 'AAAABlAAEAAAAQAAAA'] });
+    expect(JSON.parse(token)).toEqual({ oracle: 2, scn: '123456789012345', chunks: 4, rowids: ['AAAABkAAFAAAAAQAAA', 'AAAABlAAEAAAAQQAAA', 'AAAABlAAEAAAAQAAAA'] });
     expect(driver.calls.slice(2).map((c) => [c.sql.slice(0, 40), c.binds])).toEqual([
       [CURRENT_SCN_SQL.slice(0, 40), {}],
       [EXTENTS_SQL.slice(0, 40), { owner: 'VENTAS', table_name: 'VENTAS_CABECERA' }],
@@ -111,15 +122,41 @@ describe('OracleSource.snapshot (fake node-oracledb boundary)', () => {
     expect(records.find((r) => r.chunk_method)).toMatchObject({ chunk_method: 'rowid', scn: '123456789012345', msg: 'VENTAS.VENTAS_CABECERA: 4 chunks by ROWID range (DBA_EXTENTS), all AS OF SCN 123456789012345' });
   });
 
-  it('falls back to V$DATABASE for the SCN and to ORA_HASH buckets when DBA_EXTENTS is not granted, saying why', async () => {
+  it('falls back to V$DATABASE for the SCN and to ORA_HASH buckets of the ROWID when DBA_EXTENTS is not granted, saying why', async () => {
     const driver = new FakeOracleDriver()
       .on((sql) => sql === CURRENT_SCN_SQL, { error: driverError('ORA-00904', '"DBMS_FLASHBACK"."GET_SYSTEM_CHANGE_NUMBER": invalid identifier') })
       .on((sql) => sql === DATABASE_SCN_SQL, SCN)
-      .on((sql) => sql === EXTENTS_SQL, { error: driverError('ORA-00942', 'table or view does not exist') });
+      .on((sql) => sql === EXTENTS_SQL, { error: driverError('ORA-00942', 'table or view does not exist') })
+      .on((sql) => sql === TABLE_ORGANIZATION_SQL, { columns: IOT_TYPE, rows: [[null]] });
     const { log, records } = capturingLogger();
     const token = await (await connectFake(driver, { log })).snapshot(MODEL, 4);
-    expect(JSON.parse(token)).toEqual({ oracle: 1, scn: '123456789012345', chunks: 4 });
-    expect(records.find((r) => r.chunk_method)?.msg).toBe('VENTAS.VENTAS_CABECERA: 4 chunks by ORA_HASH of the primary key, each a full scan, all AS OF SCN 123456789012345 — ETL cannot read DBA_EXTENTS (GRANT SELECT ON DBA_EXTENTS, or SELECT_CATALOG_ROLE, for ROWID-range chunks)');
+    expect(JSON.parse(token)).toEqual({ oracle: 2, scn: '123456789012345', chunks: 4 });
+    expect(driver.calls.find((c) => c.sql === TABLE_ORGANIZATION_SQL)?.binds).toEqual({ owner: 'VENTAS', table_name: 'VENTAS_CABECERA' });
+    expect(records.find((r) => r.chunk_method)?.msg).toBe('VENTAS.VENTAS_CABECERA: 4 chunks by ORA_HASH of the ROWID, each a full scan, all AS OF SCN 123456789012345 — ETL cannot read DBA_EXTENTS (GRANT SELECT ON DBA_EXTENTS, or SELECT_CATALOG_ROLE, for ROWID-range chunks)');
+  });
+
+  it('hashes an index-organized table by its real primary key, and a view by its primary_keys, never a LOB', async () => {
+    const iot = new FakeOracleDriver()
+      .on((sql) => sql === CURRENT_SCN_SQL, SCN)
+      .on((sql) => sql === EXTENTS_SQL, { columns: EXTENT_COLUMNS, rows: [] })
+      .on((sql) => sql === TABLE_ORGANIZATION_SQL, { columns: IOT_TYPE, rows: [['IOT']] })
+      .on((sql) => sql === PRIMARY_KEY_SQL, { columns: [{ name: 'COLUMN_NAME', dbTypeName: 'VARCHAR2' }], rows: [['ID_VENTA'], ['CLIENTE']] });
+    const { log, records } = capturingLogger();
+    // The configured key (here FECHA_VENTA, nullable) is not what an IOT is hashed by.
+    const token = await (await connectFake(iot, { log })).snapshot({ ...MODEL, primaryKeys: ['fecha_venta'] }, 2);
+    expect(JSON.parse(token)).toEqual({ oracle: 2, scn: '123456789012345', chunks: 2, hash_key: ['ID_VENTA', 'CLIENTE'] });
+    expect(records.find((r) => r.chunk_method)?.msg).toBe('VENTAS.VENTAS_CABECERA: 2 chunks by ORA_HASH of the primary key of an index-organized table (ID_VENTA, CLIENTE), each a full scan, all AS OF SCN 123456789012345 — the table has no TABLE extents (empty with deferred segment creation, index-organized, clustered, external, or a view)');
+
+    const view = () => new FakeOracleDriver()
+      .on((sql) => sql === CURRENT_SCN_SQL, SCN)
+      .on((sql) => sql === EXTENTS_SQL, { columns: EXTENT_COLUMNS, rows: [] })
+      .on((sql) => sql === TABLE_ORGANIZATION_SQL, { columns: IOT_TYPE, rows: [] });
+    expect(JSON.parse(await (await connectFake(view())).snapshot(MODEL, 2))).toEqual({ oracle: 2, scn: '123456789012345', chunks: 2, hash_key: ['ID_VENTA'] });
+    await expect((await connectFake(view())).snapshot({ ...MODEL, primaryKeys: [] }, 2)).rejects.toThrow(new TerminalError(
+      'VENTAS.VENTAS_CABECERA has no ROWID of its own to split --chunk buckets by (a view?) and no primary key — set primary_keys for the table in config.yaml, or run it without --chunk'));
+    const withLob = { ...MODEL, primaryKeys: ['notas'], columns: [...MODEL.columns, col('NOTAS', 'NCLOB', { kind: 'string' })] };
+    await expect((await connectFake(view())).snapshot(withLob, 2)).rejects.toThrow(new TerminalError(
+      'VENTAS_CABECERA.NOTAS is NCLOB, which ORA_HASH cannot hash to split --chunk buckets — set primary_keys to columns of other types, or run the table without --chunk'));
   });
 
   it('names the grants when no SCN is readable', async () => {
@@ -135,23 +172,25 @@ describe('OracleSource.snapshot (fake node-oracledb boundary)', () => {
     const driver = new FakeOracleDriver().on('SELECT t."ID_VENTA"', { columns: MODEL_COLUMNS, rows: [] });
     const source = await connectFake(driver);
     for (const index of [0, 1]) {
-      for await (const _batch of source.read({ model: MODEL, batchSize: 10, chunk: { index, count: 2 }, snapshot: snapshotToken({ oracle: 1, scn: '77', chunks: 2, rowids }) })) { /* no rows */ }
+      for await (const _batch of source.read({ model: MODEL, batchSize: 10, chunk: { index, count: 2 }, snapshot: snapshotToken({ oracle: 2, scn: '77', chunks: 2, rowids }) })) { /* no rows */ }
     }
-    for await (const _batch of source.read({ model: MODEL, batchSize: 10, chunk: { index: 1, count: 2 }, snapshot: snapshotToken({ oracle: 1, scn: '77', chunks: 2 }) })) { /* no rows */ }
+    for await (const _batch of source.read({ model: MODEL, batchSize: 10, chunk: { index: 1, count: 2 }, snapshot: snapshotToken({ oracle: 2, scn: '77', chunks: 2 }) })) { /* no rows */ }
+    for await (const _batch of source.read({ model: MODEL, batchSize: 10, chunk: { index: 0, count: 2 }, snapshot: snapshotToken({ oracle: 2, scn: '77', chunks: 2, hash_key: ['ID_VENTA'] }) })) { /* no rows */ }
     const table = '"VENTAS"."VENTAS_CABECERA"';
     const asOf = MODEL_SELECT.replace(`${table} t`, `${table} AS OF SCN TO_NUMBER(:scn) t`);
     expect(driver.calls.slice(2).map((c) => [c.sql, c.binds])).toEqual([
       [`${asOf} WHERE t.ROWID < CHARTOROWID(:rowid_high)`, { rowid_high: rowids[0], scn: '77' }],
       [`${asOf} WHERE t.ROWID >= CHARTOROWID(:rowid_low)`, { rowid_low: rowids[0], scn: '77' }],
-      [`${asOf} WHERE ORA_HASH(t."ID_VENTA", :chunk_max) = :chunk_index`, { chunk_max: 1, chunk_index: 1, scn: '77' }],
+      [`${asOf} WHERE ORA_HASH(t.ROWID, :chunk_max) = :chunk_index`, { chunk_max: 1, chunk_index: 1, scn: '77' }],
+      [`${asOf} WHERE NVL(ORA_HASH(t."ID_VENTA", :chunk_max), 0) = :chunk_index`, { chunk_max: 1, chunk_index: 0, scn: '77' }],
     ]);
   });
 });
 
-describe('extract() with --chunk on Oracle (fake node-oracledb boundary)', () => {
-  it('takes one snapshot per run and hands its SCN and complementary ROWID ranges to every chunk', async () => {
-    const dir = await workspace('oracle-chunks');
-    await writeFile(join(dir, 'config.yaml'), `project: { name: it }
+/** A workspace with VENTAS_CABECERA (full load, batches of 2) and its committed schema, read through the real extractor. */
+async function chunkWorkspace(): Promise<{ dir: string; loaded: Awaited<ReturnType<typeof loadConfig>> }> {
+  const dir = await workspace('oracle-chunks');
+  await writeFile(join(dir, 'config.yaml'), `project: { name: it }
 source:
   type: oracle
   connection: { host: db.example, port: 1521, service_name: ERP_PROD, user: etl, password: "\${ORA_TEST_PASSWORD}" }
@@ -161,9 +200,14 @@ staging: { codec: deflate, part_size_mb: 1, batch_rows: 2 }
 tables:
   - { name: VENTAS_CABECERA, load_mode: full }
 `);
-    await mkdir(join(dir, 'schemas'));
-    await writeFile(join(dir, 'schemas', 'ventas_cabecera.avsc'), formatAvsc(modelToAvsc(MODEL)));
-    const loaded = await loadConfig(join(dir, 'config.yaml'), { ORA_TEST_PASSWORD: 'pw' });
+  await mkdir(join(dir, 'schemas'));
+  await writeFile(join(dir, 'schemas', 'ventas_cabecera.avsc'), formatAvsc(modelToAvsc(MODEL)));
+  return { dir, loaded: await loadConfig(join(dir, 'config.yaml'), { ORA_TEST_PASSWORD: 'pw' }) };
+}
+
+describe('extract() with --chunk on Oracle (fake node-oracledb boundary)', () => {
+  it('takes one snapshot per run and hands its SCN and complementary ROWID ranges to every chunk', async () => {
+    const { dir, loaded } = await chunkWorkspace();
     const store = new MemoryStore();
     const wire = [[['1', ' 2024-01-31T10:11:12', 'Ana', '1.5']], [['2', null, 'Bea', null], ['3', null, null, '-.5']]];
     const drivers = wire.map((rows) => catalogDriver().on('SELECT t."ID_VENTA"', { columns: MODEL_COLUMNS, rows }));
@@ -191,8 +235,31 @@ tables:
     ]);
     expect(drivers[1]!.statements().some((sql) => sql === CURRENT_SCN_SQL || sql === EXTENTS_SQL)).toBe(false);
     expect(manifests.map((m) => [m.rows, m.source.snapshot])).toEqual([
-      [1, '{"oracle":1,"scn":"123456789012345","chunks":2,"rowids":["AAAABlAAEAAAAQAAAA"]}'],
-      [2, '{"oracle":1,"scn":"123456789012345","chunks":2,"rowids":["AAAABlAAEAAAAQAAAA"]}'],
+      [1, '{"oracle":2,"scn":"123456789012345","chunks":2,"rowids":["AAAABlAAEAAAAQAAAA"]}'],
+      [2, '{"oracle":2,"scn":"123456789012345","chunks":2,"rowids":["AAAABlAAEAAAAQAAAA"]}'],
     ]);
+  });
+
+  it('refuses a chunk of a run that was claimed without --chunk (no shared SCN) with exit 2, publishing nothing', async () => {
+    const { dir, loaded } = await chunkWorkspace();
+    const store = new MemoryStore();
+    const driver = catalogDriver().on('SELECT t."ID_VENTA"', { columns: MODEL_COLUMNS, rows: [['1', null, null, null]] });
+    const source = await connectFake(driver, { schema: 'VENTAS' });
+    const run = (chunk?: { index: number; count: number }) => extract({
+      config: loaded.config, configPath: loaded.path, table: findTable(loaded, 'VENTAS_CABECERA'), source, store, prefix: undefined,
+      schemasDir: join(dir, 'schemas'), runId: 'r2', ...(chunk ? { chunk } : {}), log: silentLogger,
+    });
+    try {
+      expect((await run()).rows).toBe(1);
+      const error = await run({ index: 1, count: 2 }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(TerminalError);
+      expect((error as TerminalError).exitCode).toBe(2);
+      expect((error as Error).message).toBe("--chunk 2/2: this run's _window.json records no snapshot for its chunks to share (the run was started without --chunk) — start a new run (a new --run-id) and give each of its chunks --chunk i/2");
+      expect(driver.statements().filter((sql) => sql.startsWith('SELECT t."ID_VENTA"'))).toEqual([MODEL_SELECT]);
+      expect((await store.list('')).filter((key) => key.includes('_manifest-'))).toEqual([]);
+      expect((await store.list('')).filter((key) => key.includes('_manifest'))).toHaveLength(1);
+    } finally {
+      await source.close();
+    }
   });
 });

@@ -46,15 +46,69 @@ describe('classifyOracleError', () => {
     expect(classify('ORA-00904', '"MONTO": invalid identifier').message).toBe('Oracle at db.example:1521/ERP_PROD: ORA-00904: "MONTO": invalid identifier — a column of the committed schema is gone from VENTAS.VENTAS_CABECERA; review the change and run `datapipe generate schema`');
   });
 
-  it('keeps its own errors, reads codes from messages, and defaults to transient', () => {
+  it('keeps its own errors and reads codes from messages', () => {
     const own = new ContractError('drift');
     expect(classifyOracleError(own, CONTEXT)).toBe(own);
     expect(oracleErrorCode(new Error('ORA-00060: deadlock detected while waiting for resource'))).toBe('ORA-00060');
     expect(oracleErrorCode('nothing')).toBe('');
-    const other = classifyOracleError(new Error('ORA-00060: deadlock detected while waiting for resource'), CONTEXT);
-    expect(other).toBeInstanceOf(TransientError);
-    expect(other.message).toBe('Oracle at db.example:1521/ERP_PROD: ORA-00060: deadlock detected while waiting for resource');
     expect(classifyOracleError(new Error('getaddrinfo ENOTFOUND db.example'), CONTEXT).message)
       .toBe('cannot connect to Oracle at db.example:1521/ERP_PROD: host not found — check source.connection.host');
+  });
+
+  it('fails a query Oracle refuses at once (exit 2), naming the table, Oracle’s message and what to check', () => {
+    const cases: [string, string][] = [
+      ['ORA-00932', 'inconsistent datatypes: expected NUMBER got BINARY'],
+      ['ORA-01489', 'result of string concatenation is too long'],
+      ['ORA-01722', 'invalid number'],
+      ['ORA-00918', 'column ambiguously defined'],
+      ['ORA-00907', 'missing right parenthesis'],
+      ['ORA-01861', 'literal does not match format string'],
+      ['ORA-01843', 'not a valid month'],
+      ['ORA-01847', 'day of month must be between 1 and last day of month'],
+      ['ORA-01858', 'a non-numeric character was found where a numeric was expected'],
+      ['ORA-01476', 'divisor is equal to zero'],
+      ['ORA-01445', 'cannot select ROWID from, or sample, a join view without a key-preserved table'],
+      ['ORA-06550', 'line 1, column 7: PLS-00201: identifier must be declared'],
+      ['PLS-00103', 'Encountered the symbol "END"'],
+    ];
+    for (const [code, text] of cases) {
+      const error = classify(code, text);
+      expect(error, code).toBeInstanceOf(TerminalError);
+      expect(error.exitCode, code).toBe(2);
+      expect(error.message, code).toBe(`Oracle at db.example:1521/ERP_PROD refused the query DataPipe built for VENTAS.VENTAS_CABECERA: ${code}: ${text} — check that the table still matches its committed schema and config.yaml (column types, primary_keys, partition_column; run \`datapipe generate schema\` after a change); if it does, report it as a DataPipe bug`);
+    }
+    // Their own fixes still come first.
+    expect(classify('ORA-00904', '"MONTO": invalid identifier').message).toMatch(/a column of the committed schema is gone/);
+    expect(classify('ORA-01410', 'invalid ROWID').message).toMatch(/is not a valid ROWID \(ORA-01410\)/);
+    expect(classify('ORA-01466').message).toMatch(/changed definition/);
+  });
+
+  it('retries a resource the database is short of, with a line that says so', () => {
+    for (const code of ['ORA-00018', 'ORA-00020', 'ORA-00060', 'ORA-01000', 'ORA-01652', 'ORA-04031']) {
+      const error = classify(code, 'detail');
+      expect(error, code).toBeInstanceOf(TransientError);
+      expect(error.message, code).toBe(`Oracle at db.example:1521/ERP_PROD is short of a resource reading VENTAS.VENTAS_CABECERA: ${code}: detail (retrying may help)`);
+    }
+    for (const code of ['ORA-00028', 'ORA-00603', 'ORA-01092', 'ORA-02396', 'ORA-12516', 'ORA-12528', 'ORA-12571']) {
+      expect(classify(code), code).toBeInstanceOf(TransientError);
+    }
+  });
+
+  it('does not retry an unknown Oracle code (exit 2, with where to look it up); an error without a code keeps the transient default', () => {
+    const unknown = classify('ORA-29913', 'error in executing ODCIEXTTABLEOPEN callout');
+    expect(unknown).toBeInstanceOf(TerminalError);
+    expect(unknown.message).toBe('Oracle at db.example:1521/ERP_PROD reading VENTAS.VENTAS_CABECERA: ORA-29913: error in executing ODCIEXTTABLEOPEN callout — not a known connection or resource error, so DataPipe does not retry it; fix its cause (https://docs.oracle.com/error-help/db/ora-29913/), or run again if it was temporary');
+    expect(classify('NJS-107', 'invalid JSON').message).toBe('Oracle at db.example:1521/ERP_PROD reading VENTAS.VENTAS_CABECERA: NJS-107: invalid JSON — not a known connection or resource error, so DataPipe does not retry it; fix its cause, or run again if it was temporary');
+    const codeless = classifyOracleError(new Error('socket hang up'), CONTEXT);
+    expect(codeless).toBeInstanceOf(TransientError);
+    expect(codeless.message).toBe('Oracle at db.example:1521/ERP_PROD: socket hang up');
+  });
+
+  it('never shows a user/password@ prefix the driver echoes from a connect string', () => {
+    const tns = classify('NJS-517', 'cannot connect to Oracle Database. Unable to find "scott/S3cret@db:1521/ERP" in "/etc/tnsnames.ora"');
+    expect(tns.message).toBe('cannot connect to Oracle: NJS-517: cannot connect to Oracle Database. Unable to find "db:1521/ERP" in "/etc/tnsnames.ora" — check source.connection.connect_string (or use host, port and service_name)');
+    const ez = classify('NJS-515', 'error in Easy Connect connection string: unable to parse, invalid syntax: scott/p@ss/w0rd@db/ERP');
+    expect(ez.message).not.toContain('w0rd');
+    expect(ez.message).not.toContain('S3cret');
   });
 });

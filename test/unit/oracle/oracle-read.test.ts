@@ -1,16 +1,18 @@
 /**
  * OracleSource.read against a FAKE of the node-oracledb connection boundary (fake-oracledb.ts):
- * the SELECT, binds and fetch options sent, getRows batch sizes, the ResultSet closed on every
- * exit, value errors as ContractError lines, and which failures are retried.
+ * the SELECT, binds and fetch options sent, getRows round-trip sizes, batches cut by rows and bytes,
+ * the ResultSet closed on every exit, value errors as ContractError lines, and which failures are
+ * retried.
  */
 import { describe, expect, it } from 'vitest';
 import { decimalTextToBytes } from '../../../shared/avro/decimal.js';
 import { ContractError, TerminalError, TransientError } from '../../../shared/errors.js';
 import type { Row } from '../../../shared/model/column.js';
+import { DEFAULT_ROW_BATCH_BYTES, LARGE_VALUE_FETCH_ROWS, rowBytes } from '../../../shared/sources/oracle/oracle-read.js';
 import type { OracleSource } from '../../../shared/sources/oracle/oracle-source.js';
 import type { ReadPlan } from '../../../shared/sources/source.js';
 import { driverError, FakeOracleDriver, type FakeResponse } from './fake-oracledb.js';
-import { capturingLogger, CONFIG, connectFake, MODEL, MODEL_COLUMNS, MODEL_SELECT } from './oracle-fixtures.js';
+import { capturingLogger, col, CONFIG, connectFake, MODEL, MODEL_COLUMNS, MODEL_SELECT } from './oracle-fixtures.js';
 
 /** Five rows as the wire carries them: NUMBER as text (no leading zero), DATE as SYYYY text. */
 const WIRE: unknown[][] = [
@@ -34,7 +36,7 @@ async function collect(source: OracleSource, plan: ReadPlan): Promise<Row[][]> {
 const plan = (batchSize: number): ReadPlan => ({ model: MODEL, batchSize });
 
 describe('read (fake node-oracledb boundary)', () => {
-  it('executes the SELECT into a ResultSet with the configured fetch options and pulls batches of batchSize until none are left', async () => {
+  it('executes the SELECT into a ResultSet with the configured fetch options, fetches fetch_array_size rows a round trip and cuts batches of batchSize', async () => {
     const driver = driverWith();
     const source = await connectFake(driver);
     const batches = await collect(source, plan(2));
@@ -44,7 +46,8 @@ describe('read (fake node-oracledb boundary)', () => {
     expect(select.options).toEqual({
       resultSet: true, outFormat: driver.OUT_FORMAT_ARRAY, fetchArraySize: 1000, prefetchRows: 500, fetchTypeHandler: expect.any(Function),
     });
-    expect(driver.resultSets[0]!.requested).toEqual([2, 2, 2, 2]);
+    // getRows(n) is one round trip of n rows in Thin: it asks for fetch_array_size, never batch_rows.
+    expect(driver.resultSets[0]!.requested).toEqual([1000, 1000]);
     expect(driver.resultSets[0]!.closed).toBe(true);
     expect(batches.map((b) => b.length)).toEqual([2, 2, 1]);
     expect(batches.flat()).toEqual([
@@ -76,7 +79,7 @@ describe('read (fake node-oracledb boundary)', () => {
       expect(batch).toHaveLength(2);
       break;
     }
-    expect(driver.resultSets[0]!.requested).toEqual([2]);
+    expect(driver.resultSets[0]!.requested).toEqual([1000]);
     expect(driver.resultSets[0]!.closed).toBe(true);
   });
 
@@ -116,12 +119,13 @@ describe('read (fake node-oracledb boundary)', () => {
 
   it('does not retry once rows were handed over: a TransientError (exit 1), the ResultSet closed', async () => {
     const driver = driverWith({ failGetRowsAt: 1 });
-    const source = await connectFake(driver);
+    const source = await connectFake(driver, { config: { ...CONFIG, fetch_array_size: 2 } });
     const seen: Row[][] = [];
     const error = await (async () => {
       for await (const batch of source.read(plan(2))) seen.push(batch);
     })().catch((e: unknown) => e);
     expect(seen).toHaveLength(1);
+    expect(driver.resultSets[0]!.requested).toEqual([2, 2]);
     expect(error).toBeInstanceOf(TransientError);
     expect((error as TransientError).exitCode).toBe(1);
     expect(driver.calls.filter((c) => c.sql === MODEL_SELECT)).toHaveLength(1);
@@ -148,6 +152,44 @@ describe('read (fake node-oracledb boundary)', () => {
     expect(error).toBeInstanceOf(TerminalError);
     expect((error as Error).message).toMatch(/^column FECHA_VENTA would be fetched as a DATE/);
     expect(driver.resultSets).toHaveLength(0);
+  });
+
+  it('ends a batch at batchSize rows or once its strings and Buffers reach batchBytes, a round trip at a time', async () => {
+    // Bytes per row: 1+20+3+4 = 28, 1+20+3+4 = 28, 16+8+8+8 = 40 (8 per NULL), 1+20+7+1 = 29, 1+20+3+13 = 37:
+    // 28+28+40 reaches 60 on the third row, 29+37 on the fifth, across round trips of 3.
+    const driver = driverWith();
+    const source = await connectFake(driver, { config: { ...CONFIG, fetch_array_size: 3 } });
+    const batches = await collect(source, { model: MODEL, batchSize: 100, batchBytes: 60 });
+    expect(batches.map((b) => b.map((r) => r.id_venta))).toEqual([[1, 2, 9007199254740993n], [4, 5]]);
+    expect(driver.resultSets[0]!.requested).toEqual([3, 3, 3]);
+    const rowsFirst = await collect(await connectFake(driverWith(), { config: { ...CONFIG, fetch_array_size: 3 } }), { model: MODEL, batchSize: 2, batchBytes: 1000 });
+    expect(rowsFirst.map((b) => b.length)).toEqual([2, 2, 1]);
+  });
+
+  it('caps a round trip at 100 rows when a column is read inline as a LOB, and cuts 16 MiB batches by default', async () => {
+    const model = { ...MODEL, columns: [...MODEL.columns, col('NOTAS', 'CLOB', { kind: 'string' })] };
+    const columns = [...MODEL_COLUMNS, { name: 'NOTAS', dbTypeName: 'CLOB' }];
+    const clob = 'x'.repeat(6 * 1024 * 1024);
+    const rows = [1, 2, 3, 4, 5].map((id) => [String(id), null, null, null, clob]);
+    const driver = new FakeOracleDriver().on('SELECT t."ID_VENTA"', { columns, rows });
+    const batches = await collect(await connectFake(driver), { model, batchSize: 10_000 });
+    const select = driver.calls.at(-1)!;
+    expect(select.options.fetchArraySize).toBe(LARGE_VALUE_FETCH_ROWS);
+    expect(select.options.prefetchRows).toBe(LARGE_VALUE_FETCH_ROWS);
+    expect(driver.resultSets[0]!.requested).toEqual([100, 100]);
+    // 6 MiB a row: the third row reaches DEFAULT_ROW_BATCH_BYTES (16 MiB).
+    expect(DEFAULT_ROW_BATCH_BYTES).toBe(16 * 1024 * 1024);
+    expect(batches.map((b) => b.length)).toEqual([3, 2]);
+    expect(batches[0]![0]!.notas).toBe(clob);
+
+    // A smaller fetch_array_size is kept; a table without LOBs keeps 1000.
+    const small = new FakeOracleDriver().on('SELECT t."ID_VENTA"', { columns, rows: [] });
+    await collect(await connectFake(small, { config: { ...CONFIG, fetch_array_size: 20, prefetch_rows: 10 } }), { model, batchSize: 10 });
+    expect([small.calls.at(-1)!.options.fetchArraySize, small.calls.at(-1)!.options.prefetchRows]).toEqual([20, 10]);
+  });
+
+  it('counts strings by length, Buffers by size and anything else as 8 bytes', () => {
+    expect(rowBytes(['abc', Buffer.alloc(5), null, 42, true])).toBe(3 + 5 + 8 + 8 + 8);
   });
 
   it('refuses a batch size that is not a whole number of rows', async () => {

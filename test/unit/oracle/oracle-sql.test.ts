@@ -75,7 +75,7 @@ describe('selectSql', () => {
       new TerminalError('MONTO is decimal; a window needs an integer, datetime or timestamp column'));
   });
 
-  it('chunks by a half-open ROWID range when given one (open at the ends), else by ORA_HASH of the primary key', () => {
+  it('chunks by a half-open ROWID range when given one (open at the ends), else by ORA_HASH of the ROWID at the SCN', () => {
     const chunk = { index: 2, count: 4 };
     expect(selectSql({ model: MODEL, batchSize: 1, chunk }, { scn: '42', rowidRange: { low: 'AAAR1AAAEAAAACXAAA', high: 'AAAR1AAAEAAAACfAAA' } })).toEqual({
       sql: `SELECT ${LIST} FROM ${TABLE} AS OF SCN TO_NUMBER(:scn) t WHERE t.ROWID >= CHARTOROWID(:rowid_low) AND t.ROWID < CHARTOROWID(:rowid_high)`,
@@ -87,16 +87,33 @@ describe('selectSql', () => {
       .toBe(`SELECT ${LIST} FROM ${TABLE} t WHERE t.ROWID >= CHARTOROWID(:rowid_low)`);
     expect(() => selectSql({ model: MODEL, batchSize: 1, chunk }, { rowidRange: { low: "A' OR 1=1 --", high: null } }))
       .toThrow(new TerminalError('"A\' OR 1=1 --" is not a ROWID — start a new run (a new --run-id) so the chunk boundaries are read again'));
-    expect(selectSql({ model: MODEL, batchSize: 1, chunk })).toEqual({
-      sql: `SELECT ${LIST} FROM ${TABLE} t WHERE ORA_HASH(t."ID_VENTA", :chunk_max) = :chunk_index`,
-      binds: { chunk_max: 3, chunk_index: 2 },
+    // The primary key is not hashed: a configured key may be nullable (ORA_HASH(NULL) is NULL — no
+    // chunk would read the row) or a LOB; the ROWID read AS OF one SCN is neither.
+    expect(selectSql({ model: MODEL, batchSize: 1, chunk }, { scn: '42' })).toEqual({
+      sql: `SELECT ${LIST} FROM ${TABLE} AS OF SCN TO_NUMBER(:scn) t WHERE ORA_HASH(t.ROWID, :chunk_max) = :chunk_index`,
+      binds: { chunk_max: 3, chunk_index: 2, scn: '42' },
     });
   });
 
-  it('hashes a composite key joined by CHR(31), the ROWID without a key, and refuses bad chunks and SCNs', () => {
-    expect(hashChunkPredicate({ ...MODEL, primaryKeys: ['id_venta', 'fecha_venta'] }, { index: 0, count: 2 }).sql)
-      .toBe('ORA_HASH(t."ID_VENTA" || CHR(31) || t."FECHA_VENTA", :chunk_max) = :chunk_index');
-    expect(hashChunkPredicate({ ...MODEL, primaryKeys: [] }, { index: 0, count: 2 }).sql).toBe('ORA_HASH(t.ROWID, :chunk_max) = :chunk_index');
+  it('refuses ORA_HASH chunks without the run’s SCN rather than bucket data that changes between chunks', () => {
+    expect(() => selectSql({ model: MODEL, batchSize: 1, chunk: { index: 2, count: 4 } })).toThrow(new TerminalError(
+      '--chunk 3/4: VENTAS_CABECERA has no snapshot SCN for its chunks to share — start a new run (a new --run-id) with --chunk on every chunk'));
+    // One chunk is the whole table: one query, read-consistent on its own.
+    expect(selectSql({ model: MODEL, batchSize: 1, chunk: { index: 0, count: 1 } }).sql).toBe(`SELECT ${LIST} FROM ${TABLE} t`);
+  });
+
+  it('hashes a named key (an index-organized table’s, a view’s) joined by CHR(31) with NULL in bucket 0, and refuses LOB keys, bad chunks and SCNs', () => {
+    expect(hashChunkPredicate(MODEL, { index: 1, count: 2 })).toEqual({ sql: 'ORA_HASH(t.ROWID, :chunk_max) = :chunk_index', binds: { chunk_max: 1, chunk_index: 1 } });
+    expect(hashChunkPredicate(MODEL, { index: 0, count: 2 }, ['ID_VENTA', 'FECHA_VENTA']).sql)
+      .toBe('NVL(ORA_HASH(t."ID_VENTA" || CHR(31) || t."FECHA_VENTA", :chunk_max), 0) = :chunk_index');
+    expect(selectSql({ model: MODEL, batchSize: 1, chunk: { index: 1, count: 2 } }, { scn: '7', hashKey: ['ID_VENTA'] })).toEqual({
+      sql: `SELECT ${LIST} FROM ${TABLE} AS OF SCN TO_NUMBER(:scn) t WHERE NVL(ORA_HASH(t."ID_VENTA", :chunk_max), 0) = :chunk_index`,
+      binds: { chunk_max: 1, chunk_index: 1, scn: '7' },
+    });
+    const withLob = { ...MODEL, columns: [...MODEL.columns, col('NOTAS', 'CLOB', { kind: 'string' })] };
+    expect(() => hashChunkPredicate(withLob, { index: 0, count: 2 }, ['NOTAS'])).toThrow(new TerminalError(
+      'VENTAS_CABECERA.NOTAS is CLOB, which ORA_HASH cannot hash to split --chunk buckets — set primary_keys to columns of other types, or run the table without --chunk'));
+    expect(() => hashChunkPredicate(MODEL, { index: 0, count: 2 }, ['A"B'])).toThrow(TerminalError);
     expect(() => hashChunkPredicate(MODEL, { index: 4, count: 4 })).toThrow(new TerminalError('--chunk 5/4 is not a chunk — use i/n with 1 ≤ i ≤ n'));
     expect(() => selectSql({ model: MODEL, batchSize: 1 }, { scn: '1 OR 1=1' })).toThrow(new TerminalError('SCN "1 OR 1=1" is not a system change number'));
   });
