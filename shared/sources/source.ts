@@ -39,7 +39,11 @@ export interface ReadPlan {
   chunk?: { index: number; count: number };
   /** Rows per batch handed to the part writer. */
   batchSize: number;
-  /** For `readEncoded`: end a batch once its encoded records reach about this many bytes (default 256 KiB). */
+  /**
+   * End a batch once it holds about this many bytes: encoded records for `readEncoded` (default
+   * 256 KiB); the values' strings and buffers for a `read` that bounds batches by size (Oracle,
+   * default 16 MiB, so LOB-heavy rows never fill a whole `batchSize`). The extractor leaves it unset.
+   */
   batchBytes?: number;
   /** The run's `Source.snapshot` token (recorded in `_window.json`): every chunk reads that one state. */
   snapshot?: string;
