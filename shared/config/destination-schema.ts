@@ -46,7 +46,12 @@ const gcp = z
     location: requiredText('BigQuery location of the dataset, e.g. US or us-central1 (the bucket must be in it)'),
     // No .default(): absent keys stay absent in the parsed config; the warehouse applies the defaults.
     partition_granularity: z.enum(['DAY', 'HOUR', 'MONTH', 'YEAR'])
-      .describe('Time-unit partitioning of target tables DataPipe creates, on the partition_column: DAY (default), HOUR, MONTH or YEAR; a DATE column takes DAY instead of HOUR; existing tables keep theirs')
+      .describe(
+        'Time-unit partitioning of target tables DataPipe creates, on the partition_column: DAY (default), HOUR, MONTH or YEAR; ' +
+          'a DATE column takes DAY instead of HOUR; existing tables keep theirs. BigQuery allows 10,000 partitions per table and ' +
+          '4,000 changed by one load, so DAY holds about 27 years and a first load may span about 11, HOUR about 13 months and ' +
+          '5 — choose MONTH or YEAR for longer histories',
+      )
       .optional(),
     stage_expiration_hours: wholeNumber({ min: 1, max: 720, example: 24, description: 'Hours after which BigQuery deletes a stage table a failed load left behind (default 24)' })
       .optional(),

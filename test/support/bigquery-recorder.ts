@@ -4,7 +4,9 @@
  * (goccy/bigquery-emulator supports neither; research/warehouses.md §4). It implements only the
  * calls the warehouse makes — datasets.get, tables.get/insert/patch/delete, jobs.insert/get and
  * jobs.getQueryResults — and executes nothing: jobs finish as the test planned them (state, error,
- * outputRows, result rows). Every request is recorded, so tests assert the exact payloads.
+ * outputRows, result rows). Every request is recorded, so tests assert the exact payloads. A load
+ * job honours its createDisposition as BigQuery does: CREATE_NEVER into a missing table fails with
+ * notFound, CREATE_IF_NEEDED creates the table (with no expiry). Any request can be planned to fail.
  *
  * Responses follow the REST shapes: errors as `{error: {code, message, errors: [{reason,
  * message}]}}`, field types in tables.get as BigQuery reports them (INTEGER, FLOAT, BOOLEAN),
@@ -36,9 +38,27 @@ export interface JobPlan {
   dropResponse?: boolean;
 }
 
+/** An error answer: HTTP status, BigQuery's reason and message. */
+export interface PlannedFailure {
+  code: number;
+  reason: string;
+  message: string;
+}
+
+/** 503 as BigQuery's front end sends it when a backend is briefly unavailable. */
+export const UNAVAILABLE: PlannedFailure = { code: 503, reason: 'backendError', message: 'The service is currently unavailable.' };
+
+type JsonLoad = {
+  destinationTable?: { projectId: string; datasetId: string; tableId: string };
+  sourceUris?: string[];
+  writeDisposition?: string;
+  schema?: unknown;
+  createDisposition?: 'CREATE_IF_NEEDED' | 'CREATE_NEVER';
+};
+
 type JsonJob = {
   jobReference: { projectId: string; jobId: string; location: string };
-  configuration: { labels?: Record<string, string>; load?: unknown; query?: { query: string } };
+  configuration: { labels?: Record<string, string>; load?: JsonLoad; query?: { query: string } };
   status: { state: 'PENDING' | 'RUNNING' | 'DONE'; errorResult?: { reason: string; message: string }; errors?: { reason: string; message: string }[] };
   statistics: { load?: { outputRows: string } };
 };
@@ -60,7 +80,10 @@ export class BigQueryFake {
   readonly jobs = new Map<string, StoredJob>();
   /** Answer 401 to requests without an Authorization header, as BigQuery does. */
   requireAuth = false;
+  /** Called with each request as it arrives, before it is answered (a concurrent actor's move). */
+  onRequest: (request: RecordedRequest) => void = () => {};
   private readonly plans: { match: (insert: JsonJob) => boolean; plan: JobPlan; remaining: number }[] = [];
+  private readonly failures: { match: (request: RecordedRequest) => boolean; failure: PlannedFailure; remaining: number }[] = [];
   private server!: Server;
   url = '';
 
@@ -87,6 +110,11 @@ export class BigQueryFake {
     this.plan((job) => pattern.test(job.configuration.query?.query ?? ''), plan, times);
   }
 
+  /** The next `times` requests that `match` are answered with `failure` instead (they are still recorded). */
+  failRequests(match: (request: RecordedRequest) => boolean, failure: PlannedFailure, times = 1): void {
+    this.failures.push({ match, failure, remaining: times });
+  }
+
   /** A job some earlier process inserted. */
   addJob(projectId: string, jobId: string, location: string, state: 'RUNNING' | 'DONE', labels: Record<string, string>, plan: JobPlan = {}): void {
     const resource = jobResource({ jobReference: { projectId, jobId, location }, configuration: { labels, load: {} } }, plan);
@@ -110,7 +138,15 @@ export class BigQueryFake {
     const text = await readBody(req);
     const body: unknown = text === '' ? undefined : JSON.parse(text);
     const authorized = typeof req.headers.authorization === 'string';
-    this.requests.push({ method: req.method ?? 'GET', path, query: Object.fromEntries(url.searchParams), body, authorized });
+    const recorded: RecordedRequest = { method: req.method ?? 'GET', path, query: Object.fromEntries(url.searchParams), body, authorized };
+    this.requests.push(recorded);
+    this.onRequest(recorded);
+    const failing = this.failures.find((f) => f.remaining > 0 && f.match(recorded));
+    if (failing) {
+      failing.remaining--;
+      const { code, reason, message } = failing.failure;
+      return send(res, code, apiError(code, reason, message, code === 503 ? 'UNAVAILABLE' : undefined));
+    }
     if (this.requireAuth && !authorized) {
       return send(res, 401, apiError(401, 'required', 'Request is missing required authentication credential. Expected OAuth 2 access token.', 'UNAUTHENTICATED'));
     }
@@ -152,7 +188,7 @@ export class BigQueryFake {
         if (this.jobs.has(jobId)) {
           return send(res, 409, apiError(409, 'duplicate', `Already Exists: Job ${project}:${insert.jobReference.location}.${jobId}`, 'ALREADY_EXISTS'));
         }
-        const plan = this.takePlan(insert);
+        const plan = insert.configuration.load ? this.loadDestination(insert.configuration.load) ?? this.takePlan(insert) : this.takePlan(insert);
         const resource = jobResource(insert, plan);
         this.jobs.set(jobId, { resource, plan, polls: 0 });
         if (plan.dropResponse) {
@@ -182,6 +218,20 @@ export class BigQueryFake {
     if (!entry) return {};
     entry.remaining--;
     return entry.plan;
+  }
+
+  /**
+   * A load into a missing table: CREATE_NEVER fails the job with notFound (REST reference,
+   * JobConfigurationLoad.createDisposition); otherwise the table is created, without an expiry.
+   */
+  private loadDestination(load: JsonLoad): JobPlan | null {
+    if (!load.destinationTable) return null;
+    const { projectId, datasetId, tableId } = load.destinationTable;
+    const key = `${projectId}:${datasetId}.${tableId}`;
+    if (this.tables.has(key)) return null;
+    if (load.createDisposition === 'CREATE_NEVER') return { error: { reason: 'notFound', message: `Not found: Table ${key}` } };
+    this.tables.set(key, { tableReference: { projectId, datasetId, tableId }, schema: load.schema });
+    return null;
   }
 
   /** Each jobs.get moves a running job one poll closer to DONE. */
@@ -251,7 +301,7 @@ function matchRoute(method: string, path: string): Route | null {
   return null;
 }
 
-function apiError(code: number, reason: string, message: string, status = code === 404 ? 'NOT_FOUND' : 'INVALID_ARGUMENT') {
+function apiError(code: number, reason: string, message: string, status: string = code === 404 ? 'NOT_FOUND' : 'INVALID_ARGUMENT') {
   return { error: { code, message, errors: [{ message, domain: 'global', reason }], status } };
 }
 

@@ -70,7 +70,7 @@ export interface JobInsert {
       decimalTargetTypes: ('NUMERIC' | 'BIGNUMERIC' | 'STRING')[];
       destinationTable: { projectId: string; datasetId: string; tableId: string };
       schema: { fields: BigQueryField[] };
-      createDisposition: 'CREATE_IF_NEEDED';
+      createDisposition: 'CREATE_NEVER';
       writeDisposition: 'WRITE_TRUNCATE' | 'WRITE_APPEND';
     };
     query?: {
@@ -124,6 +124,12 @@ export interface BigQueryClientOptions {
    * endpoint (emulators speak plain HTTP), else `adc`.
    */
   credentials?: 'adc' | 'none';
+  /**
+   * Whether the SDK resends a request that failed with 408, 429, 5xx or a dropped connection
+   * (3 times, about 2, 4 and 8 s apart) before the warehouse sees the failure. Default true; tests turn it off
+   * so a planned failure reaches the warehouse's own retries at once.
+   */
+  autoRetry?: boolean;
 }
 
 /**
@@ -148,6 +154,7 @@ export function createBigQueryClient(options: BigQueryClientOptions): BigQueryCl
     projectId: options.projectId,
     location: options.location,
     ...(endpoint ? { apiEndpoint: endpoint } : {}),
+    ...(options.autoRetry === false ? { retryOptions: { autoRetry: false } } : {}),
     ...(credentials === 'none' ? { authClient: NO_CREDENTIALS as unknown as NonNullable<BigQueryOptions['authClient']> } : {}),
   };
   return new BigQuery(sdkOptions);

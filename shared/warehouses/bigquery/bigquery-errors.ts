@@ -5,6 +5,7 @@
  * (https://cloud.google.com/bigquery/docs/error-messages).
  */
 import { ContractError, DataPipeError, TerminalError, TransientError } from '../../errors.js';
+import type { PartitionGranularity } from './bigquery-schema.js';
 
 /** What went wrong, whichever way it arrived. */
 export interface BigQueryFailure {
@@ -35,7 +36,23 @@ export interface FailureContext {
   /** `project:dataset` and the location, for the fixes the messages name. */
   dataset: string;
   location: string;
+  /** How the target is partitioned, when known: named when a job touches too many partitions. */
+  partitioning?: TargetPartitioning;
 }
+
+/** The target table's time partitioning, as BigQuery reports it. */
+export interface TargetPartitioning {
+  table: string;
+  granularity: PartitionGranularity;
+  /** Absent for a table partitioned by ingestion time. */
+  field?: string;
+}
+
+/**
+ * BigQuery's partition limits: a table holds at most 10,000 partitions, and one job modifies at most
+ * 4,000 — the commit, MERGE or replace, is one job (https://cloud.google.com/bigquery/quotas#partitioned_tables).
+ */
+export const PARTITION_LIMITS = { perTable: 10_000, perJob: 4_000 } as const;
 
 /** Reasons BigQuery documents as worth retrying with backoff. */
 const RETRY_REASONS = new Set([
@@ -60,6 +77,17 @@ const SOCKET_ERRORS = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE
 
 /** google-auth-library's text when Application Default Credentials find nothing (GoogleAuthExceptionMessages.NO_ADC_FOUND). */
 const NO_ADC = 'Could not load the default credentials';
+
+/**
+ * Load job failures that are the setup's fault, not the data's: BigQuery reports some of them as
+ * `invalid` like a broken AVRO file, so they are told apart by their text.
+ */
+const LOCATIONS_DIFFER = /Cannot read and write in different locations: source: ([^,]+), destination: ([^\s.;]+)/i;
+const BILLING_DISABLED = /Billing has not been enabled/i;
+/** A GCS object BigQuery may not read: "Access Denied: File gs://…" or "…Permission denied while globbing file pattern…". */
+const STORAGE_DENIED = /^Access Denied: (?:File gs:\/\/|BigQuery BigQuery: Permission denied while globbing)|storage\.objects\.(?:get|list)/i;
+/** A listed part that is not in the bucket, as a load job reports an exact URI that matches nothing. */
+const FILE_MISSING = /^Not found: URI gs:\/\/|matched no files/i;
 
 /** The one line a user sees when no credentials are found. */
 export const NO_CREDENTIALS_MESSAGE = 'GCP credentials: none found — run `gcloud auth application-default login` locally, or use Workload Identity in the cluster; no key files';
@@ -106,31 +134,75 @@ export function classifyBigQueryError(error: unknown, ctx: FailureContext): Data
   const { message, reason, status } = failure;
   const line = `${ctx.doing}: ${message}`;
   const options = { cause: error };
+  const project = projectOf(ctx);
   if (message.includes(NO_ADC)) return new TerminalError(NO_CREDENTIALS_MESSAGE, options);
   if (isRetryable(failure)) return new TransientError(line, options);
   if (status === 401) {
     return new TerminalError(`${ctx.doing}: GCP credentials were rejected (${message}) — run \`gcloud auth application-default login\` again, or check the pod's Workload Identity binding`, options);
   }
+  if (reason === 'billingNotEnabled' || BILLING_DISABLED.test(message)) {
+    return new TerminalError(
+      `${line} — link project ${project} to a billing account (gcloud billing projects link ${project} --billing-account=ACCOUNT_ID); the BigQuery sandbox runs no DML, and every load merges with DML`,
+      options,
+    );
+  }
+  const locations = LOCATIONS_DIFFER.exec(message);
+  if (locations) {
+    const datasetLocation = locations[2] ?? ctx.location;
+    return new TerminalError(
+      `${line} — create the staging bucket in the dataset's location (${datasetLocation}), or point destination.gcp.bucket at one there`,
+      options,
+    );
+  }
+  if (STORAGE_DENIED.test(message)) {
+    return new TerminalError(
+      `${line} — grant the loader's identity roles/storage.objectAdmin on the staging bucket: load jobs read the parts with the loader's credentials`,
+      options,
+    );
+  }
   if (reason === 'accessDenied' || (status === 403 && reason !== 'quotaExceeded')) {
-    const storage = message.includes('gs://') ? ' and roles/storage.objectViewer on the staging bucket' : '';
     return new TerminalError(
-      `${line} — grant the loader's identity roles/bigquery.dataEditor on dataset ${ctx.dataset} and roles/bigquery.jobUser on project ${ctx.dataset.split(':')[0]}${storage}`,
+      `${line} — grant the loader's identity roles/bigquery.dataEditor on dataset ${ctx.dataset} and roles/bigquery.jobUser on project ${project}`,
       options,
     );
   }
+  if (FILE_MISSING.test(message)) return missingPart(line, options);
   if (reason === 'notFound' || status === 404) return notFound(failure, ctx, options);
-  if (/too many partitions/i.test(message)) {
-    return new TerminalError(
-      `${line} — set destination.gcp.partition_granularity to MONTH or YEAR and recreate the table (an existing table keeps its partitioning)`,
-      options,
-    );
-  }
+  if (/too many partitions/i.test(message)) return tooManyPartitions(line, ctx.partitioning, options);
   if (reason === 'quotaExceeded') return new TransientError(`${line} — a BigQuery quota is exhausted; retry later or raise it`, options);
+  // What is left of a failed load is the data's fault: an AVRO file BigQuery cannot parse, a
+  // value out of range, a file schema that does not fit the stage.
   if (ctx.origin === 'load' && (reason === 'invalid' || reason === 'invalidQuery')) return new ContractError(line, options);
-  if (reason === 'invalid' || reason === 'invalidQuery' || reason === 'billingNotEnabled' || reason === 'notImplemented') {
+  if (reason === 'invalid' || reason === 'invalidQuery' || reason === 'notImplemented') {
     return new TerminalError(line, options);
   }
   return new TransientError(line, options);
+}
+
+/** `project` of a `project:dataset` label; a domain-scoped project (`example.com:proj`) keeps its colon. */
+function projectOf(ctx: FailureContext): string {
+  const cut = ctx.dataset.lastIndexOf(':');
+  return cut < 0 ? ctx.dataset : ctx.dataset.slice(0, cut);
+}
+
+function missingPart(line: string, options: { cause: unknown }): ContractError {
+  return new ContractError(`${line} — a staged file the manifests list is missing; re-run the extractor for this run`, options);
+}
+
+/**
+ * The limits, how the table is partitioned, and the only fix: a coarser granularity, which needs
+ * a new table. Nothing counts the stage's partitions before the commit: the failed transaction
+ * changes nothing, and by then the extraction and the load have run either way.
+ */
+function tooManyPartitions(line: string, partitioning: TargetPartitioning | undefined, options: { cause: unknown }): TerminalError {
+  const limits = `BigQuery lets one job modify ${PARTITION_LIMITS.perJob.toLocaleString('en-US')} partitions and a table hold ${PARTITION_LIMITS.perTable.toLocaleString('en-US')}`;
+  const layout = partitioning
+    ? `, and ${partitioning.table} is partitioned by ${partitioning.granularity}${partitioning.field ? ` on ${partitioning.field}` : ''}`
+    : '';
+  return new TerminalError(
+    `${line} — ${limits}${layout}: set destination.gcp.partition_granularity to MONTH or YEAR and recreate the table (an existing table keeps its partitioning)`,
+    options,
+  );
 }
 
 function notFound(failure: BigQueryFailure, ctx: FailureContext, options: { cause: unknown }): DataPipeError {
@@ -141,10 +213,9 @@ function notFound(failure: BigQueryFailure, ctx: FailureContext, options: { caus
       options,
     );
   }
-  if (message.includes('gs://')) {
-    return new ContractError(`${ctx.doing}: ${message} — a staged file the manifests list is missing; re-run the extractor for this run`, options);
-  }
-  // A table or job that vanished mid-load (a stage dropped by hand, expired): a retry recreates it.
+  if (message.includes('gs://')) return missingPart(`${ctx.doing}: ${message}`, options);
+  // A table or job that vanished mid-load: a stage dropped by a concurrent attempt of the run, or by
+  // hand, fails its load job (createDisposition CREATE_NEVER); the next attempt creates it again.
   return new TransientError(`${ctx.doing}: ${message}`, options);
 }
 

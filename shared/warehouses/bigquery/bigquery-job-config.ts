@@ -48,7 +48,10 @@ export interface LoadJobArgs {
  * The schema is given, so the stage has our types rather than inferred ones; every column is
  * NULLABLE so a NULL key reaches the stage check. WRITE_TRUNCATE makes a re-run of the job
  * replace, never add to, what an earlier attempt loaded; the disposition applies atomically at
- * job completion.
+ * job completion. CREATE_NEVER: the warehouse has created the stage, with an expiry, just before;
+ * a stage dropped meanwhile (a concurrent attempt of the run merged and dropped it) fails the job
+ * with notFound, a transient error whose retry creates it again, rather than being recreated here
+ * as a table that never expires.
  */
 export function loadJobConfig(args: LoadJobArgs): JobInsert {
   return {
@@ -63,7 +66,7 @@ export function loadJobConfig(args: LoadJobArgs): JobInsert {
         decimalTargetTypes: ['NUMERIC', 'BIGNUMERIC', 'STRING'],
         destinationTable: { projectId: args.dataset.projectId, datasetId: args.dataset.datasetId, tableId: args.stage },
         schema: { fields: stageSchema(args.model) },
-        createDisposition: 'CREATE_IF_NEEDED',
+        createDisposition: 'CREATE_NEVER',
         writeDisposition: args.first ? 'WRITE_TRUNCATE' : 'WRITE_APPEND',
       },
     },

@@ -5,10 +5,10 @@
  * before the load's transaction.
  */
 import { ContractError, TerminalError } from '../../errors.js';
-import type { BigQueryClient, BigQueryDatasetHandle, TableInsert } from './bigquery-client.js';
+import type { BigQueryClient, BigQueryDatasetHandle, TableInsert, TableResource } from './bigquery-client.js';
 import { classifyBigQueryError, failureOf, type FailureContext } from './bigquery-errors.js';
 import { LOADS_TABLE, tableLabel, type DatasetRef } from './bigquery-names.js';
-import type { BigQueryField } from './bigquery-schema.js';
+import type { BigQueryField, PartitionGranularity } from './bigquery-schema.js';
 import { targetDrift } from './bigquery-target-check.js';
 
 /** `_datapipe_loads`: one row per (table, run) loaded, clustered for the per-run lookup. */
@@ -27,6 +27,12 @@ export const LOADS_TABLE_INSERT: TableInsert = {
   description: 'Loads DataPipe committed: one row per table and run, written in the load\'s transaction',
   clustering: { fields: ['table_name', 'run_id'] },
 };
+
+/** What `BigQueryTables.ensure` found or did. */
+export interface EnsuredTable {
+  created: boolean;
+  timePartitioning?: { type: PartitionGranularity; field?: string };
+}
 
 /** Table operations in one dataset, each failure classified. */
 export class BigQueryTables {
@@ -52,14 +58,14 @@ export class BigQueryTables {
 
   /**
    * Creates the table if absent; an existing one is never altered, only checked to hold the
-   * expected columns (drift → ContractError naming them). Returns true when it was created.
+   * expected columns (drift → ContractError naming them). Says whether it was created, and how
+   * the table is partitioned — as created, or as it already was.
    */
-  async ensure(table: string, insert: TableInsert, ctx: FailureContext): Promise<boolean> {
+  async ensure(table: string, insert: TableInsert, ctx: FailureContext): Promise<EnsuredTable> {
     const handle = this.dataset.table(table);
-    let created = false;
-    let fields = await this.existingFields(table, ctx);
-    if (fields === null) {
-      created = await this.call(ctx, async () => {
+    let existing = await this.existing(table, ctx);
+    if (existing === null) {
+      const created = await this.call(ctx, async () => {
         try {
           await this.dataset.createTable(table, insert);
           return true;
@@ -69,12 +75,12 @@ export class BigQueryTables {
           throw error;
         }
       });
-      if (created) return true;
-      fields = (await this.call(ctx, () => handle.getMetadata()))[0].schema?.fields ?? [];
+      if (created) return { created, ...(insert.timePartitioning ? { timePartitioning: insert.timePartitioning } : {}) };
+      existing = (await this.call(ctx, () => handle.getMetadata()))[0];
     }
-    const drift = targetDrift(insert.schema.fields, fields);
+    const drift = targetDrift(insert.schema.fields, existing.schema?.fields ?? []);
     if (drift) throw new ContractError(`target ${tableLabel(this.ref, table)} ${drift}`);
-    return created;
+    return { created: false, ...(existing.timePartitioning ? { timePartitioning: existing.timePartitioning } : {}) };
   }
 
   /** `_datapipe_loads`, created on first use. */
@@ -104,12 +110,12 @@ export class BigQueryTables {
     await this.dataset.table(stage).delete().catch(() => undefined);
   }
 
-  /** The table's fields, or null when it does not exist. */
-  private async existingFields(table: string, ctx: FailureContext) {
+  /** The table as tables.get reports it, or null when it does not exist. */
+  private async existing(table: string, ctx: FailureContext): Promise<TableResource | null> {
     return this.call(ctx, async () => {
       try {
         const [metadata] = await this.dataset.table(table).getMetadata();
-        return metadata.schema?.fields ?? [];
+        return metadata;
       } catch (error) {
         if (failureOf(error).status === 404 && !/Not found: Dataset/i.test(failureOf(error).message)) return null;
         throw error;

@@ -6,14 +6,14 @@ import type { TableModel } from '../../model/column.js';
 import type { LoadRequest, LoadResult, Warehouse } from '../warehouse.js';
 import { createBigQueryClient, type BigQueryClient, type BigQueryClientOptions, type QueryParameter } from './bigquery-client.js';
 import { DEFAULT_PARTITION_GRANULARITY } from './bigquery-ddl.js';
-import type { FailureContext, FailureOrigin } from './bigquery-errors.js';
+import type { FailureContext, FailureOrigin, TargetPartitioning } from './bigquery-errors.js';
 import { jobLabels, loadJobConfig, loadRecordParams, queryJobConfig, uriBatches } from './bigquery-job-config.js';
-import { JobRunner, type RetryPolicy } from './bigquery-job-runner.js';
+import { JobRunner, type JobDeadlines, type RetryPolicy } from './bigquery-job-runner.js';
 import {
   BIGQUERY_SQL, commitStatements, countSql, mustNotBeNull, stageCheckSql, transactionScript, type MergeTables,
 } from './bigquery-merge-sql.js';
 import {
-  checkDatasetRef, LOADS_TABLE, loadJobId, queryJobId, stageTableName, tableRef, type DatasetRef,
+  checkDatasetRef, LOADS_TABLE, loadJobId, queryJobId, stageTableName, tableLabel, tableRef, type DatasetRef,
 } from './bigquery-names.js';
 import { bigQuerySchema, describeTable, stageSchema, tableLayout, type PartitionGranularity } from './bigquery-schema.js';
 import { BigQueryTables } from './bigquery-tables.js';
@@ -22,12 +22,15 @@ import { BigQueryTables } from './bigquery-tables.js';
 export const DEFAULT_STAGE_EXPIRATION_HOURS = 24;
 
 /** Client choice and the knobs tests turn; production passes none. */
-export interface BigQueryWarehouseOptions extends Pick<BigQueryClientOptions, 'apiEndpoint' | 'credentials'> {
+export interface BigQueryWarehouseOptions extends Pick<BigQueryClientOptions, 'apiEndpoint' | 'credentials' | 'autoRetry'> {
   /** A ready client (tests); otherwise one is created from the destination and the options above. */
   client?: BigQueryClient;
   retry?: RetryPolicy;
+  /** How long to wait for one job (bigquery-job-runner.ts DEFAULT_JOB_DEADLINES). */
+  jobDeadlines?: JobDeadlines;
   pollIntervalMs?: number;
   sleep?: (ms: number) => Promise<void>;
+  /** The clock for stage expiries and job deadlines. */
   now?: () => Date;
   /** The random tail of query job ids (tests pin it). */
   jobSuffix?: () => string;
@@ -48,16 +51,21 @@ export class BigQueryWarehouse implements Warehouse {
   private readonly stageHours: number;
   private readonly now: () => Date;
   private readonly jobSuffix: () => string;
+  /** Each target's partitioning as ensureTable found or created it, for the too-many-partitions message. */
+  private readonly partitioning = new Map<string, TargetPartitioning | null>();
   private datasetReady = false;
 
   constructor(private readonly destination: GcpDestination, client: BigQueryClient, private readonly log: Logger, options: BigQueryWarehouseOptions = {}) {
     this.ref = checkDatasetRef({ projectId: destination.project_id, datasetId: destination.dataset });
     this.label = `${this.ref.projectId}:${this.ref.datasetId}`;
     this.tables = new BigQueryTables(client, this.ref, destination.location);
-    this.jobs = new JobRunner({ client, location: destination.location, log, retry: options.retry, pollIntervalMs: options.pollIntervalMs, sleep: options.sleep });
+    this.now = options.now ?? (() => new Date());
+    this.jobs = new JobRunner({
+      client, projectId: this.ref.projectId, location: destination.location, log, retry: options.retry, deadlines: options.jobDeadlines,
+      pollIntervalMs: options.pollIntervalMs, sleep: options.sleep, now: () => this.now().getTime(),
+    });
     this.granularity = destination.partition_granularity ?? DEFAULT_PARTITION_GRANULARITY;
     this.stageHours = destination.stage_expiration_hours ?? DEFAULT_STAGE_EXPIRATION_HOURS;
-    this.now = options.now ?? (() => new Date());
     this.jobSuffix = options.jobSuffix ?? (() => randomBytes(4).toString('hex'));
   }
 
@@ -66,8 +74,12 @@ export class BigQueryWarehouse implements Warehouse {
     const { note, ...layout } = tableLayout(model, partitionColumn, this.granularity);
     if (note) this.log.info({ table: model.name }, note);
     await this.prepareDataset(ctx);
-    const created = await this.tables.ensure(model.name, { schema: { fields: bigQuerySchema(model) }, description: describeTable(model), ...layout }, ctx);
+    const insert = { schema: { fields: bigQuerySchema(model) }, description: describeTable(model), ...layout };
+    const { created, timePartitioning } = await this.tables.ensure(model.name, insert, ctx);
     if (created) this.log.info({ table: model.name, ...layout }, 'target table created');
+    this.partitioning.set(model.name, timePartitioning
+      ? { table: tableLabel(this.ref, model.name), granularity: timePartitioning.type, ...(timePartitioning.field ? { field: timePartitioning.field } : {}) }
+      : null);
   }
 
   async load(request: LoadRequest): Promise<LoadResult> {
@@ -151,10 +163,11 @@ export class BigQueryWarehouse implements Warehouse {
 
   private query(kind: 'check' | 'commit' | 'count', request: LoadRequest, sql: string, params: QueryParameter[], doing: string, results: boolean) {
     const { model, runId } = request;
+    const partitioning = this.partitioning.get(model.name);
     return this.jobs.query(
       () => queryJobId(kind, this.ref, model.name, runId, this.jobSuffix()),
       (jobId) => queryJobConfig({ jobId, location: this.destination.location, query: sql, params, labels: jobLabels(model.name, runId) }),
-      this.context(doing, 'query'),
+      { ...this.context(doing, 'query'), ...(partitioning ? { partitioning } : {}) },
       results,
     );
   }
@@ -175,6 +188,7 @@ export async function openBigQueryWarehouse(destination: GcpDestination, log: Lo
     location: destination.location,
     ...(options.apiEndpoint ? { apiEndpoint: options.apiEndpoint } : {}),
     ...(options.credentials ? { credentials: options.credentials } : {}),
+    ...(options.autoRetry !== undefined ? { autoRetry: options.autoRetry } : {}),
   });
   return new BigQueryWarehouse(destination, client, log, options);
 }

@@ -6,7 +6,7 @@
  * in its DuckDB twin (bigquery-twin.test.ts) and against BigQuery in bigquery-live.test.ts.
  */
 import { describe, expect, it } from 'vitest';
-import { ContractError, TransientError } from '../../../shared/errors.js';
+import { ContractError, TerminalError, TransientError } from '../../../shared/errors.js';
 import { BIGQUERY_SQL, commitStatements, transactionScript } from '../../../shared/warehouses/bigquery/bigquery-merge-sql.js';
 import { loadJobId } from '../../../shared/warehouses/bigquery/bigquery-names.js';
 import {
@@ -58,7 +58,7 @@ describe('BigQueryWarehouse.load against a FAKE BigQuery REST API (real client)'
           decimalTargetTypes: ['NUMERIC', 'BIGNUMERIC', 'STRING'],
           destinationTable: { projectId: 'proj-test', datasetId: 'raw', tableId: STAGE },
           schema: { fields: [{ name: 'id', type: 'INT64', mode: 'NULLABLE' }, { name: 'updated_at', type: 'DATETIME', mode: 'NULLABLE' }, { name: 'amount', type: 'NUMERIC', mode: 'NULLABLE', precision: '18', scale: '2' }] },
-          createDisposition: 'CREATE_IF_NEEDED',
+          createDisposition: 'CREATE_NEVER',
           writeDisposition: 'WRITE_TRUNCATE',
         },
       },
@@ -196,6 +196,43 @@ describe('BigQueryWarehouse.load against a FAKE BigQuery REST API (real client)'
     const error = await (await t.open()).load(request()).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ContractError);
     expect((error as Error).message).toBe('loading orders run r1 into BigQuery proj-test:raw: Error while reading data, error message: The Apache Avro library failed to parse the header with the following error: Invalid data file. Magic does not match');
+  });
+
+  it('a bucket in another location than the dataset is a config error (exit 2) with the fix, not a broken contract', async () => {
+    const message = 'Cannot read and write in different locations: source: US, destination: us-central1';
+    t.fake.plan((job) => job.configuration.load !== undefined, { runningPolls: 1, error: { reason: 'invalid', message } });
+    const error = await (await t.open()).load(request()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TerminalError);
+    expect((error as TerminalError).exitCode).toBe(2);
+    expect((error as Error).message).toBe(
+      `loading orders run r1 into BigQuery proj-test:raw: ${message} — create the staging bucket in the dataset's location (us-central1), or point destination.gcp.bucket at one there`,
+    );
+  });
+
+  it('a stage dropped before its load job ran fails the load transiently instead of recreating it without an expiry', async () => {
+    // A concurrent attempt of the same run merges and drops the shared stage just as this one loads.
+    t.fake.onRequest = (r) => {
+      if (r.method === 'POST' && (r.body as { configuration?: { load?: unknown } }).configuration?.load) t.fake.tables.delete(`proj-test:raw.${STAGE}`);
+    };
+    const error = await (await t.open()).load(request()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TransientError);
+    expect((error as Error).message).toBe(`loading orders run r1 into BigQuery proj-test:raw: Not found: Table proj-test:raw.${STAGE}`);
+    expect(t.fake.jobInserts().filter((j) => j.configuration.load).map((j) => j.configuration.load?.createDisposition)).toEqual(['CREATE_NEVER']);
+    expect(t.fake.tables.has(`proj-test:raw.${STAGE}`)).toBe(false);
+  });
+
+  it('a commit that touches too many partitions names the limits, the table\'s partitioning and the fix (exit 2)', async () => {
+    const message = 'Too many partitions produced by query, allowed 4000, query produces at least 7305 partitions';
+    t.answerCounts(4, 4);
+    t.fake.answer(COMMIT, { runningPolls: 1, error: { reason: 'invalidQuery', message } });
+    const warehouse = await t.open();
+    await warehouse.ensureTable(orders, 'updated_at');
+    const error = await warehouse.load(request()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TerminalError);
+    expect((error as Error).message).toBe(
+      `loading orders run r1 into BigQuery proj-test:raw: ${message} — BigQuery lets one job modify 4,000 partitions and a table hold 10,000, and proj-test:raw.orders is partitioned by DAY on updated_at:` +
+        ' set destination.gcp.partition_granularity to MONTH or YEAR and recreate the table (an existing table keeps its partitioning)',
+    );
   });
 
   it('splits more than 10,000 parts into jobs: the first truncates the stage, the next appends', async () => {

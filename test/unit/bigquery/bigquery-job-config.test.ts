@@ -49,7 +49,7 @@ describe('names and job ids', () => {
 });
 
 describe('loadJobConfig', () => {
-  it('loads AVRO with logical types and every decimal target type into the stage, with our schema', () => {
+  it('loads AVRO with logical types and every decimal target type into the stage the warehouse created (CREATE_NEVER), with our schema', () => {
     expect(loadJobConfig({
       jobId: 'datapipe_load_x_b0_a0', location: 'us-central1', dataset: DATASET, stage: 'ventas_linea__stage_1', model: lineas,
       runId: 'R1', uris: ['gs://b/p/ventas_linea/run=R1/part-0-0.avro'], first: true, attemptLabel: 'ATTEMPT-1',
@@ -72,7 +72,7 @@ describe('loadJobConfig', () => {
               { name: 'cambiado', type: 'TIMESTAMP', mode: 'NULLABLE' },
             ],
           },
-          createDisposition: 'CREATE_IF_NEEDED',
+          createDisposition: 'CREATE_NEVER',
           writeDisposition: 'WRITE_TRUNCATE',
         },
       },
