@@ -4,14 +4,9 @@
  * execute for real (test/integration/bigquery/bigquery-twin.test.ts): the dedup order, the MERGE
  * shape and the loads record are one code path, only quoting and function names differ.
  *
- * Deduplication. A run may hold a primary key more than once (overlapping windows, a key updated
- * while it was read). One row per key survives: the latest partition value (a NULL one loses),
- * then, among rows tied on it, the one whose remaining columns compare greatest, column by column
- * in model order, a NULL lowest and a float NaN below every number. BigQuery's load jobs give rows
- * no ordinal to break ties by "read last" (the DuckDB warehouse's rule), so the row itself must:
- * ordering by the values is deterministic, needs no hash that only one engine has, and both
- * engines order every type DataPipe writes the same way (NULL and NaN placement made explicit,
- * since their defaults differ). Rows tied on every column are equal, whichever survives.
+ * Deduplication. A run may hold a primary key more than once; one row per key survives, picked by
+ * the order every warehouse shares (../dedup-order.ts): the latest partition value, then the row
+ * whose other columns compare greatest. BigQuery's load jobs keep no row order to go by instead.
  *
  * `_datapipe_loads` is shared by every table of the dataset, so it only ever receives INSERTs: a
  * transaction that updates or deletes rows of a table cancels concurrent transactions that mutate
@@ -22,17 +17,14 @@
 import { TerminalError } from '../../errors.js';
 import type { Column, TableModel } from '../../model/column.js';
 import type { LoadMode } from '../warehouse.js';
+import { dedupOrder, type DedupDialect } from '../dedup-order.js';
 import { columnList, indent, requireColumn } from '../sql-text.js';
 import { quoteIdentifier } from './bigquery-names.js';
 
-/** The engine-specific spellings the statements need. */
-export interface SqlDialect {
-  /** A quoted, validated identifier. */
-  quote(name: string): string;
+/** The engine-specific spellings the statements need: the dedup order's, and parameters. */
+export interface SqlDialect extends DedupDialect {
   /** A named parameter placeholder. */
   param(name: string): string;
-  /** TRUE where a float value is NaN. */
-  isNan(expression: string): string;
 }
 
 /** GoogleSQL: backticks, `@name` parameters. */
@@ -58,21 +50,6 @@ export interface MergeTables {
 
 /** The parameters `recordLoadSql` binds, in the order the columns are written. */
 export const LOAD_RECORD_PARAMS = ['table_name', 'run_id', 'mode', 'rows_staged', 'rows_loaded', 'watermark'] as const;
-
-/**
- * The window order that picks the surviving row of a key: partition value first, then every other
- * non-key column (see the file comment). Each column contributes `c IS NULL` (FALSE sorts first,
- * so NULL loses), for floats `isNan(c)`, then `c DESC`.
- */
-export function dedupOrder(model: TableModel, partitionColumn: string | null, d: SqlDialect): string[] {
-  const first = partitionColumn === null ? [] : [requireColumn(model, partitionColumn, 'partition')];
-  const rest = model.columns.filter((c) => !model.primaryKeys.includes(c.name) && c.name !== partitionColumn);
-  return [...first, ...rest].flatMap((column) => {
-    const name = d.quote(column.name);
-    const nan = column.type.kind === 'float32' || column.type.kind === 'float64' ? [d.isNan(name)] : [];
-    return [`${name} IS NULL`, ...nan, `${name} DESC`];
-  });
-}
 
 /** One row per primary key (every staged row when the table has none). */
 export function dedupSelectSql(model: TableModel, stage: string, partitionColumn: string | null, d: SqlDialect): string {

@@ -11,14 +11,13 @@
  */
 import { TerminalError } from '../../errors.js';
 import type { Column, TableModel } from '../../model/column.js';
+import { dedupOrder, type DedupDialect } from '../dedup-order.js';
 import { columnList, indent, requireColumn } from '../sql-text.js';
 import { duckDbType } from './duckdb-types.js';
 
 /** The schema targets and `_datapipe_loads` live in (architecture.md, "Target names"). */
 export const TARGET_SCHEMA = 'main';
 export const LOADS_TABLE = '_datapipe_loads';
-/** Position of a staged row in its run: part index × 2^32 + row index in the part. */
-export const ORDINAL_COLUMN = '_datapipe_ord';
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -29,6 +28,9 @@ export function quoteIdentifier(name: string): string {
   }
   return `"${name}"`;
 }
+
+/** DuckDB's spellings of the dedup order every warehouse shares (../dedup-order.ts). */
+const DEDUP_DIALECT: DedupDialect = { quote: quoteIdentifier, isNan: (expression) => `isnan(${expression})` };
 
 /** A target table in `main`: `"main"."ventas"`. */
 export function targetRef(table: string): string {
@@ -76,14 +78,11 @@ export function createLoadsTableSql(): string {
 
 /**
  * A fresh stage: the model's columns, all nullable (a NULL key must reach the check that names it,
- * not fail inside the appender), plus the ordinal. `OR REPLACE` clears a retry's leftovers.
+ * not fail inside the appender). `OR REPLACE` clears a retry's leftovers.
  */
 export function createStageSql(model: TableModel, stage: string): string {
-  if (model.columns.some((c) => c.name === ORDINAL_COLUMN)) {
-    throw new TerminalError(`table ${model.name}: the column name ${ORDINAL_COLUMN} is reserved by DataPipe; rename it`);
-  }
-  const columns = model.columns.map((c) => `  ${quoteIdentifier(c.name)} ${duckDbType(c.type)},`);
-  return `CREATE OR REPLACE TEMP TABLE ${stageRef(stage)} (\n${columns.join('\n')}\n  "${ORDINAL_COLUMN}" BIGINT NOT NULL\n)`;
+  const columns = model.columns.map((c) => `  ${quoteIdentifier(c.name)} ${duckDbType(c.type)}`);
+  return `CREATE OR REPLACE TEMP TABLE ${stageRef(stage)} (\n${columns.join(',\n')}\n)`;
 }
 
 export function dropStageSql(stage: string): string {
@@ -106,16 +105,18 @@ export function mustNotBeNull(model: TableModel): Column[] {
 }
 
 /**
- * One row per primary key: the latest partition value wins (NULLs lose), ties go to the row read
- * last. Without primary keys (a `full` load of a keyless table) every staged row is kept.
+ * One row per primary key, by the order every warehouse shares (../dedup-order.ts): the latest
+ * partition value wins (NULL loses), then the row whose other columns compare greatest. Without
+ * primary keys (a `full` load of a keyless table) every staged row is kept.
  */
 export function dedupSelectSql(model: TableModel, stage: string, partitionColumn: string | null): string {
   const select = `SELECT ${columnList(model, quoteIdentifier)}\nFROM ${stageRef(stage)}`;
   if (model.primaryKeys.length === 0) return select;
   const keys = model.primaryKeys.map((k) => quoteIdentifier(requireColumn(model, k, 'primary key').name));
-  const order = partitionColumn === null ? [] : [`${quoteIdentifier(requireColumn(model, partitionColumn, 'partition').name)} DESC NULLS LAST`];
-  order.push(`"${ORDINAL_COLUMN}" DESC`);
-  return `${select}\nQUALIFY row_number() OVER (PARTITION BY ${keys.join(', ')} ORDER BY ${order.join(', ')}) = 1`;
+  const order = dedupOrder(model, partitionColumn, DEDUP_DIALECT);
+  // A table made only of key columns has nothing to order by: its rows per key are identical.
+  const window = order.length > 0 ? `PARTITION BY ${keys.join(', ')} ORDER BY ${order.join(', ')}` : `PARTITION BY ${keys.join(', ')}`;
+  return `${select}\nQUALIFY row_number() OVER (${window}) = 1`;
 }
 
 /** Rows left after deduplication: distinct primary keys (every row when there are none). */

@@ -6,7 +6,7 @@ import { ValueError } from '../../model/value-error.js';
 import { toDuckDbValue, type ToDuckDbValue } from './duckdb-values.js';
 
 /**
- * Appends rows to a stage table (the model's columns, then the ordinal) a data chunk at a time.
+ * Appends rows to a stage table (the model's columns, in order) a data chunk at a time.
  *
  * Why chunks: the appender's per-value calls cross into native code for every value, and its
  * DECIMAL and TIMESTAMPTZ paths build a native value object each time (appendValue), which held
@@ -36,9 +36,9 @@ export class StageWriter {
     const appender = await connection.createAppender(stage, 'main', 'temp');
     const types: DuckDBType[] = [];
     for (let i = 0; i < appender.columnCount; i++) types.push(appender.columnType(i));
-    if (types.length !== model.columns.length + 1) {
+    if (types.length !== model.columns.length) {
       appender.closeSync();
-      throw new Error(`stage ${stage} has ${types.length} columns, expected ${model.columns.length + 1}`);
+      throw new Error(`stage ${stage} has ${types.length} columns, expected ${model.columns.length}`);
     }
     return new StageWriter(appender, types, model);
   }
@@ -47,7 +47,7 @@ export class StageWriter {
    * Buffers one row. A field missing from the record or a value that does not fit its column
    * throws a ValueError naming the column.
    */
-  append(row: Row, ordinal: number): void {
+  append(row: Row): void {
     const index = this.filled;
     const count = this.names.length;
     for (let c = 0; c < count; c++) {
@@ -65,7 +65,6 @@ export class StageWriter {
         throw new ValueError(`column ${name}: ${reason}`);
       }
     }
-    (this.vectors[count] as DuckDBVector).setItem(index, BigInt(ordinal));
     this.filled = index + 1;
     if (this.filled === this.capacity) this.emit();
   }

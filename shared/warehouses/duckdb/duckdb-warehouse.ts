@@ -17,10 +17,6 @@ import {
 import { StageWriter } from './duckdb-stage-writer.js';
 import { targetDrift } from './duckdb-target-check.js';
 
-/** Ordinals are part index × 2^32 + row index (duckdb-sql.ts ORDINAL_COLUMN), exact in a double. */
-const PART_STRIDE = 2 ** 32;
-const MAX_PARTS = 2 ** 21;
-
 /**
  * The `local` cloud's warehouse: an embedded DuckDB file (or `:memory:`), tables in `main`.
  * Each operation takes its own connection, so stages (temp tables) are private to their load and
@@ -89,20 +85,16 @@ export class DuckDbWarehouse implements Warehouse {
 
   /** Streams every part through the AVRO reader into the stage, in manifest order. */
   private async stageParts(connection: DuckDBConnection, stage: string, request: LoadRequest): Promise<void> {
-    if (request.parts.length > MAX_PARTS) {
-      throw new TerminalError(`run ${request.runId} of ${request.model.name} has ${request.parts.length} parts; at most ${MAX_PARTS} fit the stage ordinal`);
-    }
     const writer = await StageWriter.open(connection, stage, request.model);
     let done = false;
     try {
-      for (const [partIndex, part] of request.parts.entries()) {
+      for (const part of request.parts) {
         let stream: Readable | undefined;
         let row = 0;
         try {
           stream = await request.openPart(part.key);
           for await (const record of readAvroRecords(stream)) {
-            if (row === PART_STRIDE) throw new ValueError(`a part holds more than ${PART_STRIDE} rows`);
-            writer.append(record, partIndex * PART_STRIDE + row);
+            writer.append(record);
             row++;
           }
         } catch (error) {

@@ -83,30 +83,68 @@ describe('DuckDbWarehouse.load against in-memory DuckDB with real AVRO parts', (
     ]);
   });
 
-  it('duplicate keys in one run: the latest partition value wins, NULL loses, equal values go to the row read last', async () => {
+  it('duplicate keys in one run: the latest partition value wins, NULL loses, equal values go to the greater other columns, not the row read last', async () => {
     const result = await loadOrders('r1', [
       [
         order(1, '2024-05-01 10:00:00', 'first'),
         order(1, '2024-05-03 10:00:00', 'latest'),
-        order(2, '2024-05-01 10:00:00', 'part 0, row 2'),
-        order(3, '2024-05-01 10:00:00', 'early row'),
-        order(3, '2024-05-01 10:00:00', 'later row'),
+        order(2, '2024-05-01 10:00:00', 'zed in part 0'),
+        order(3, '2024-05-01 10:00:00', 'greater, read first'),
+        order(3, '2024-05-01 10:00:00', 'by read order, later'),
         order(5, '2024-05-01 10:00:00', 'dated'),
+        order(6, '2024-05-01 10:00:00', 'named'),
       ],
       [
         order(1, '2024-05-02 10:00:00', 'middle'),
-        // Read after every row of part 0 although its row index (1) is lower than part 0's (2).
-        order(2, '2024-05-01 10:00:00', 'part 1, row 1'),
+        // Read after every row of part 0, and smaller: the value decides, not the read order.
+        order(2, '2024-05-01 10:00:00', 'amy in part 1'),
         order(5, null, 'undated'),
+        order(6, '2024-05-01 10:00:00', null),
       ],
     ]);
-    expect(result).toEqual({ staged: 9, deduplicated: 4, targetRows: 4 });
+    expect(result).toEqual({ staged: 11, deduplicated: 5, targetRows: 5 });
     expect(await query(warehouse, ORDERS_SQL)).toEqual([
       [1n, '2024-05-03 10:00:00', 'latest'],
-      [2n, '2024-05-01 10:00:00', 'part 1, row 1'],
-      [3n, '2024-05-01 10:00:00', 'later row'],
+      [2n, '2024-05-01 10:00:00', 'zed in part 0'],
+      [3n, '2024-05-01 10:00:00', 'greater, read first'],
       [5n, '2024-05-01 10:00:00', 'dated'],
+      [6n, '2024-05-01 10:00:00', 'named'],
     ]);
+  });
+
+  it('exact ties keep the same row as BigQuery whatever the read order: greatest wins, NULL lowest, NaN below numbers', async () => {
+    // The rows and the outcome of test/integration/bigquery/bigquery-twin.test.ts, through real AVRO parts.
+    const priced = tableModel('APP.PRICED', [
+      column('id', { kind: 'int64' }, false),
+      column('updated_at', { kind: 'datetime' }),
+      column('amount', { kind: 'decimal', precision: 38, scale: 9 }),
+      column('ratio', { kind: 'float64' }),
+      column('note', { kind: 'string' }),
+    ], ['id']);
+    const tie = micros('2024-05-01 00:00:00');
+    const row = (id: number, amount: string | null, ratio: number | null, note: string | null): Row =>
+      ({ id, updated_at: tie, amount: amount === null ? null : decimal(amount, 38, 9), ratio, note });
+    const staged = [
+      row(1, '10.000000000', 1, 'a'), row(1, '9.999999999', 99, 'z'),
+      row(2, null, 1, 'x'), row(2, '0.000000000', 0, 'y'),
+      row(3, '1.000000000', NaN, 'nan'), row(3, '1.000000000', -1e308, 'number'),
+      row(4, '1.000000000', NaN, 'nan'), row(4, '1.000000000', null, 'null'),
+      row(5, '1.000000000', 1, ''), row(5, '1.000000000', 1, null),
+    ];
+    await warehouse.ensureTable(priced, 'updated_at');
+    const runs: [string, Row[][]][] = [['forward', [staged.slice(0, 5), staged.slice(5)]], ['reversed', [[...staged].reverse()]]];
+    for (const [runId, parts] of runs) {
+      const written = await writeParts(store, priced, runId, parts);
+      const result = await warehouse.load(loadRequest(store, priced, runId, written, { mode: 'full', partitionColumn: 'updated_at' }));
+      expect(result).toEqual({ staged: 10, deduplicated: 5, targetRows: 5 });
+      expect(await query(warehouse, 'SELECT id, CAST(amount AS VARCHAR), CAST(ratio AS VARCHAR), note FROM main.priced ORDER BY id')).toEqual([
+        [1n, '10.000000000', '1.0', 'a'],
+        [2n, '0.000000000', '0.0', 'y'],
+        [3n, '1.000000000', '-1e+308', 'number'],
+        [4n, '1.000000000', 'nan', 'nan'],
+        [5n, '1.000000000', '1.0', ''],
+      ]);
+    }
   });
 
   it('a staged row older than the target row still overwrites it: the source\'s current state wins', async () => {

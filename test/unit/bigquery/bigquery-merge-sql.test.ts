@@ -2,9 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { TerminalError } from '../../../shared/errors.js';
 import type { TableModel } from '../../../shared/model/column.js';
 import {
-  BIGQUERY_SQL, commitStatements, countSql, dedupOrder, dedupSelectSql, DUCKDB_TWIN_SQL, mergeSql, mustNotBeNull,
+  BIGQUERY_SQL, commitStatements, countSql, dedupSelectSql, DUCKDB_TWIN_SQL, mergeSql, mustNotBeNull,
   recordLoadSql, replaceSql, stageCheckSql, transactionScript, type MergeTables,
 } from '../../../shared/warehouses/bigquery/bigquery-merge-sql.js';
+import { dedupOrder } from '../../../shared/warehouses/dedup-order.js';
 import { column, lineas, ventas } from '../../support/model-fixtures.js';
 
 const TABLES: MergeTables = {

@@ -82,21 +82,15 @@ describe('createLoadsTableSql', () => {
 });
 
 describe('stage statements', () => {
-  it('creates a temp stage with nullable model columns and the ordinal', () => {
+  it('creates a temp stage with the model columns, all nullable, and nothing else', () => {
     expect(createStageSql(ventas, STAGE)).toBe([
       'CREATE OR REPLACE TEMP TABLE "temp"."main"."_datapipe_stage_ventas_cabecera_r1" (',
       '  "id_venta" BIGINT,',
       '  "monto" DECIMAL(18,2),',
       '  "fecha_venta" TIMESTAMP,',
-      '  "cliente" VARCHAR,',
-      '  "_datapipe_ord" BIGINT NOT NULL',
+      '  "cliente" VARCHAR',
       ')',
     ].join('\n'));
-  });
-
-  it('refuses a model column named like the ordinal', () => {
-    const clash = { ...ventas, columns: [...ventas.columns, column('_datapipe_ord', { kind: 'int64' })] };
-    expect(() => createStageSql(clash, STAGE)).toThrow('table ventas_cabecera: the column name _datapipe_ord is reserved by DataPipe; rename it');
   });
 
   it('drops the stage', () => {
@@ -117,19 +111,37 @@ describe('stage statements', () => {
 });
 
 describe('dedupSelectSql', () => {
-  it('keeps the latest partition value per key, NULLs last, ties to the higher ordinal', () => {
+  it('keeps the latest partition value per key, NULL losing, then the greatest other columns in model order', () => {
     expect(dedupSelectSql(ventas, STAGE, 'fecha_venta')).toBe([
       'SELECT "id_venta", "monto", "fecha_venta", "cliente"',
       'FROM "temp"."main"."_datapipe_stage_ventas_cabecera_r1"',
-      'QUALIFY row_number() OVER (PARTITION BY "id_venta" ORDER BY "fecha_venta" DESC NULLS LAST, "_datapipe_ord" DESC) = 1',
+      'QUALIFY row_number() OVER (PARTITION BY "id_venta" ORDER BY "fecha_venta" IS NULL, "fecha_venta" DESC, "monto" IS NULL, "monto" DESC, "cliente" IS NULL, "cliente" DESC) = 1',
     ].join('\n'));
   });
 
-  it('orders by the ordinal alone without a partition column', () => {
+  it('orders by the non-key columns alone without a partition column', () => {
     expect(dedupSelectSql(lineas, 's', null)).toBe([
       'SELECT "id_venta", "linea", "importe"',
       'FROM "temp"."main"."s"',
-      'QUALIFY row_number() OVER (PARTITION BY "id_venta", "linea" ORDER BY "_datapipe_ord" DESC) = 1',
+      'QUALIFY row_number() OVER (PARTITION BY "id_venta", "linea" ORDER BY "importe" IS NULL, "importe" DESC) = 1',
+    ].join('\n'));
+  });
+
+  it('puts a float NaN below every number, as BigQuery does', () => {
+    expect(dedupSelectSql(allVentas, STAGE, 'fecha_venta')).toBe([
+      'SELECT "id_venta", "monto", "fecha_venta", "tasa", "cliente"',
+      'FROM "temp"."main"."_datapipe_stage_ventas_cabecera_r1"',
+      'QUALIFY row_number() OVER (PARTITION BY "id_venta" ORDER BY "fecha_venta" IS NULL, "fecha_venta" DESC, "monto" IS NULL, "monto" DESC, ' +
+        '"tasa" IS NULL, isnan("tasa"), "tasa" DESC, "cliente" IS NULL, "cliente" DESC) = 1',
+    ].join('\n'));
+  });
+
+  it('has no ORDER BY when every column is a key column', () => {
+    const keysOnly: TableModel = { ...lineas, columns: lineas.columns.slice(0, 2) };
+    expect(dedupSelectSql(keysOnly, 's', null)).toBe([
+      'SELECT "id_venta", "linea"',
+      'FROM "temp"."main"."s"',
+      'QUALIFY row_number() OVER (PARTITION BY "id_venta", "linea") = 1',
     ].join('\n'));
   });
 
@@ -157,7 +169,7 @@ describe('mergeSql', () => {
       'USING (',
       '  SELECT "id_venta", "monto", "fecha_venta", "cliente"',
       '  FROM "temp"."main"."_datapipe_stage_ventas_cabecera_r1"',
-      '  QUALIFY row_number() OVER (PARTITION BY "id_venta" ORDER BY "fecha_venta" DESC NULLS LAST, "_datapipe_ord" DESC) = 1',
+      '  QUALIFY row_number() OVER (PARTITION BY "id_venta" ORDER BY "fecha_venta" IS NULL, "fecha_venta" DESC, "monto" IS NULL, "monto" DESC, "cliente" IS NULL, "cliente" DESC) = 1',
       ') AS "source"',
       'ON ("target"."id_venta" = "source"."id_venta")',
       'WHEN MATCHED THEN UPDATE SET "monto" = "source"."monto", "fecha_venta" = "source"."fecha_venta", "cliente" = "source"."cliente"',
@@ -171,7 +183,7 @@ describe('mergeSql', () => {
       'USING (',
       '  SELECT "id_venta", "linea", "importe"',
       '  FROM "temp"."main"."s"',
-      '  QUALIFY row_number() OVER (PARTITION BY "id_venta", "linea" ORDER BY "_datapipe_ord" DESC) = 1',
+      '  QUALIFY row_number() OVER (PARTITION BY "id_venta", "linea" ORDER BY "importe" IS NULL, "importe" DESC) = 1',
       ') AS "source"',
       'ON ("target"."id_venta" = "source"."id_venta" AND "target"."linea" = "source"."linea")',
       'WHEN MATCHED THEN UPDATE SET "importe" = "source"."importe"',
@@ -202,7 +214,7 @@ describe('replaceSql', () => {
         'INSERT INTO "main"."ventas_cabecera" ("id_venta", "monto", "fecha_venta", "cliente")',
         'SELECT "id_venta", "monto", "fecha_venta", "cliente"',
         'FROM "temp"."main"."_datapipe_stage_ventas_cabecera_r1"',
-        'QUALIFY row_number() OVER (PARTITION BY "id_venta" ORDER BY "fecha_venta" DESC NULLS LAST, "_datapipe_ord" DESC) = 1',
+        'QUALIFY row_number() OVER (PARTITION BY "id_venta" ORDER BY "fecha_venta" IS NULL, "fecha_venta" DESC, "monto" IS NULL, "monto" DESC, "cliente" IS NULL, "cliente" DESC) = 1',
       ].join('\n'),
     ]);
   });
