@@ -1,13 +1,18 @@
 /**
  * Comparing readEncoded with read() on one plan: the reference for readEncoded's records is avsc
  * encoding read()'s rows with the table's .avsc type (long-type.ts's long), as the part writer does.
+ * Also the session both readEncoded suites open on each target (openAllTypes / closeAllTypes).
  */
+import pg from 'pg';
 import { expect } from 'vitest';
 import { modelToAvsc } from '../../../shared/avro/avsc-schema.js';
 import { avroTypeFor } from '../../../shared/avro/long-type.js';
+import { silentLogger } from '../../../shared/log.js';
 import type { Row, TableModel } from '../../../shared/model/column.js';
-import type { PostgresSource } from '../../../shared/sources/postgres/postgres-source.js';
+import { connectPostgres, type PostgresSource } from '../../../shared/sources/postgres/postgres-source.js';
 import type { EncodedBatch, ReadPlan } from '../../../shared/sources/source.js';
+import type { PostgresHandle } from '../../support/postgres-server.js';
+import { createAllTypes, dropSchema } from './all-types-fixture.js';
 
 /** A batchBytes no batch reaches, so batches end by rows exactly as read()'s do. */
 const NO_BYTE_LIMIT = 1 << 30;
@@ -52,4 +57,36 @@ export async function expectSameAsRead(source: PostgresSource, plan: ReadPlan): 
     expect(batch.maxWatermark, `watermark of batch ${i}`).toEqual(plan.window ? maxOf(rows[i]!, plan.window.column) : null);
   });
   return encoded;
+}
+
+/** The all-types table on one server, read by the COPY and the cursor path, plus a plain client in its schema. */
+export interface AllTypesSession {
+  handle: PostgresHandle;
+  schema: string;
+  copy: PostgresSource;
+  cursor: PostgresSource;
+  model: TableModel;
+  admin: pg.Client;
+}
+
+/** Starts a target, creates the all-types table in a fresh schema and opens both read paths on it. */
+export async function openAllTypes(start: () => Promise<PostgresHandle>): Promise<AllTypesSession> {
+  const handle = await start();
+  const schema = await createAllTypes(handle);
+  const copy = await connectPostgres(handle.config, schema, silentLogger);
+  const cursor = await connectPostgres(handle.config, schema, silentLogger, 'cursor');
+  const model = await copy.describe('tipos_todos', { profile: true });
+  const admin = new pg.Client(handle.config);
+  await admin.connect();
+  await admin.query(`SET search_path TO ${schema}`);
+  return { handle, schema, copy, cursor, model, admin };
+}
+
+/** Closes what openAllTypes opened (whatever part of it got open), drops the schema, stops the target. */
+export async function closeAllTypes(session: Partial<AllTypesSession>): Promise<void> {
+  await session.admin?.end();
+  await session.copy?.close();
+  await session.cursor?.close();
+  if (session.handle && session.schema) await dropSchema(session.handle, session.schema);
+  await session.handle?.stop();
 }

@@ -13,8 +13,8 @@ import { connectPostgres, type PostgresSource } from '../../../shared/sources/po
 import {
   postgresTargets, type PostgresHandle,
 } from '../../support/postgres-server.js';
-import { createAllTypes, dropSchema, GENERATED_ROWS } from './all-types-fixture.js';
-import { encodedBatches, expectSameAsRead, rowBatches } from './encoded-comparison.js';
+import { GENERATED_ROWS } from './all-types-fixture.js';
+import { closeAllTypes, encodedBatches, expectSameAsRead, openAllTypes, rowBatches } from './encoded-comparison.js';
 
 const TARGETS = postgresTargets();
 
@@ -28,23 +28,12 @@ describe.each(TARGETS)('readEncoded errors on $name', ({ start, skip }) => {
 
   beforeAll(async () => {
     if (skip) return;
-    handle = await start();
-    schema = await createAllTypes(handle);
-    copy = await connectPostgres(handle.config, schema, silentLogger);
-    cursor = await connectPostgres(handle.config, schema, silentLogger, 'cursor');
-    model = await copy.describe('tipos_todos', { profile: true });
-    admin = new pg.Client(handle.config);
-    await admin.connect();
-    await admin.query(`SET search_path TO ${schema}`);
+    ({ handle, schema, copy, cursor, model, admin } = await openAllTypes(start));
   });
 
   afterAll(async () => {
     if (skip) return;
-    await admin?.end();
-    await copy?.close();
-    await cursor?.close();
-    if (schema) await dropSchema(handle, schema);
-    await handle?.stop();
+    await closeAllTypes({ handle, schema, copy, cursor, admin });
   });
 
   describe.skipIf(skip)('values read() refuses fail with read()\'s ContractError', () => {

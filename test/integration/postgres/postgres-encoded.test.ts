@@ -4,16 +4,15 @@
  * by COPY and by cursor, edge values included — and its batches end where they should, with the
  * right watermark. Errors: postgres-encoded-errors.test.ts.
  */
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../../shared/log.js';
 import type { TableModel } from '../../../shared/model/column.js';
-import { connectPostgres, type PostgresSource } from '../../../shared/sources/postgres/postgres-source.js';
+import type { PostgresSource } from '../../../shared/sources/postgres/postgres-source.js';
 import {
   postgresTargets, type PostgresHandle,
 } from '../../support/postgres-server.js';
-import { createAllTypes, dropSchema, GENERATED_ROWS } from './all-types-fixture.js';
-import { avroRecords, encodedBatches, expectSameAsRead, rowBatches } from './encoded-comparison.js';
+import { GENERATED_ROWS } from './all-types-fixture.js';
+import { avroRecords, closeAllTypes, encodedBatches, expectSameAsRead, openAllTypes, rowBatches } from './encoded-comparison.js';
 
 const TARGETS = postgresTargets();
 
@@ -27,23 +26,12 @@ describe.each(TARGETS)('readEncoded on $name', ({ start, skip }) => {
 
   beforeAll(async () => {
     if (skip) return;
-    handle = await start();
-    schema = await createAllTypes(handle);
-    copy = await connectPostgres(handle.config, schema, silentLogger);
-    cursor = await connectPostgres(handle.config, schema, silentLogger, 'cursor');
-    model = await copy.describe('tipos_todos', { profile: true });
-    admin = new pg.Client(handle.config);
-    await admin.connect();
-    await admin.query(`SET search_path TO ${schema}`);
+    ({ handle, schema, copy, cursor, model, admin } = await openAllTypes(start));
   });
 
   afterAll(async () => {
     if (skip) return;
-    await admin?.end();
-    await copy?.close();
-    await cursor?.close();
-    if (schema) await dropSchema(handle, schema);
-    await handle?.stop();
+    await closeAllTypes({ handle, schema, copy, cursor, admin });
   });
 
   describe.skipIf(skip)('the same bytes as encoding read()', () => {
