@@ -36,3 +36,29 @@ export const lineas: TableModel = tableModel('VENTAS.VENTAS_LINEA', [
   column('importe', { kind: 'decimal', precision: 38, scale: 10 }),
   column('cambiado', { kind: 'timestamp' }),
 ], ['id_venta', 'linea']);
+
+/**
+ * Rows of one key tied on the partition value, and the row each warehouse must keep
+ * (shared/warehouses/dedup-order.ts): the greatest other columns win, NULL lowest, NaN below every
+ * number. Staged as [id, amount, ratio, note]; kept as [id, amount, ratio, note] in DuckDB's text
+ * (`CAST(… AS VARCHAR)`). The BigQuery twin and the local DuckDB warehouse both load these, so
+ * one fixture states the rule they share.
+ */
+export const EXACT_TIES = {
+  /** The partition value every staged row carries. */
+  stamp: '2024-05-01 00:00:00',
+  staged: [
+    [1n, '10.000000000', 1, 'a'], [1n, '9.999999999', 99, 'z'],
+    [2n, null, 1, 'x'], [2n, '0.000000000', 0, 'y'],
+    [3n, '1.000000000', Number.NaN, 'nan'], [3n, '1.000000000', -1e308, 'number'],
+    [4n, '1.000000000', Number.NaN, 'nan'], [4n, '1.000000000', null, 'null'],
+    [5n, '1.000000000', 1, ''], [5n, '1.000000000', 1, null],
+  ] as [bigint, string | null, number | null, string | null][],
+  kept: [
+    [1n, '10.000000000', '1.0', 'a'],
+    [2n, '0.000000000', '0.0', 'y'],
+    [3n, '1.000000000', '-1e+308', 'number'],
+    [4n, '1.000000000', 'nan', 'nan'],
+    [5n, '1.000000000', '1.0', ''],
+  ],
+};

@@ -5,7 +5,7 @@ import type { Row, TableModel } from '../../../shared/model/column.js';
 import { openDuckDbWarehouse, type DuckDbWarehouse } from '../../../shared/warehouses/duckdb/duckdb-warehouse.js';
 import { decimal, loadRequest, loads, micros, query, writeParts } from './load-fixtures.js';
 import { MemoryStore } from '../../support/memory-store.js';
-import { column, tableModel } from '../../support/model-fixtures.js';
+import { column, EXACT_TIES, tableModel } from '../../support/model-fixtures.js';
 
 const orders = tableModel('APP.ORDERS', [
   column('id', { kind: 'int64' }, false),
@@ -113,7 +113,7 @@ describe('DuckDbWarehouse.load against in-memory DuckDB with real AVRO parts', (
   });
 
   it('exact ties keep the same row as BigQuery whatever the read order: greatest wins, NULL lowest, NaN below numbers', async () => {
-    // The rows and the outcome of test/integration/bigquery/bigquery-twin.test.ts, through real AVRO parts.
+    // EXACT_TIES, the rows and outcome the BigQuery twin also loads, here through real AVRO parts.
     const priced = tableModel('APP.PRICED', [
       column('id', { kind: 'int64' }, false),
       column('updated_at', { kind: 'datetime' }),
@@ -121,29 +121,15 @@ describe('DuckDbWarehouse.load against in-memory DuckDB with real AVRO parts', (
       column('ratio', { kind: 'float64' }),
       column('note', { kind: 'string' }),
     ], ['id']);
-    const tie = micros('2024-05-01 00:00:00');
-    const row = (id: number, amount: string | null, ratio: number | null, note: string | null): Row =>
-      ({ id, updated_at: tie, amount: amount === null ? null : decimal(amount, 38, 9), ratio, note });
-    const staged = [
-      row(1, '10.000000000', 1, 'a'), row(1, '9.999999999', 99, 'z'),
-      row(2, null, 1, 'x'), row(2, '0.000000000', 0, 'y'),
-      row(3, '1.000000000', NaN, 'nan'), row(3, '1.000000000', -1e308, 'number'),
-      row(4, '1.000000000', NaN, 'nan'), row(4, '1.000000000', null, 'null'),
-      row(5, '1.000000000', 1, ''), row(5, '1.000000000', 1, null),
-    ];
+    const staged: Row[] = EXACT_TIES.staged.map(([id, amount, ratio, note]) =>
+      ({ id, updated_at: micros(EXACT_TIES.stamp), amount: amount === null ? null : decimal(amount, 38, 9), ratio, note }));
     await warehouse.ensureTable(priced, 'updated_at');
     const runs: [string, Row[][]][] = [['forward', [staged.slice(0, 5), staged.slice(5)]], ['reversed', [[...staged].reverse()]]];
     for (const [runId, parts] of runs) {
       const written = await writeParts(store, priced, runId, parts);
       const result = await warehouse.load(loadRequest(store, priced, runId, written, { mode: 'full', partitionColumn: 'updated_at' }));
       expect(result).toEqual({ staged: 10, deduplicated: 5, targetRows: 5 });
-      expect(await query(warehouse, 'SELECT id, CAST(amount AS VARCHAR), CAST(ratio AS VARCHAR), note FROM main.priced ORDER BY id')).toEqual([
-        [1n, '10.000000000', '1.0', 'a'],
-        [2n, '0.000000000', '0.0', 'y'],
-        [3n, '1.000000000', '-1e+308', 'number'],
-        [4n, '1.000000000', 'nan', 'nan'],
-        [5n, '1.000000000', '1.0', ''],
-      ]);
+      expect(await query(warehouse, 'SELECT id, CAST(amount AS VARCHAR), CAST(ratio AS VARCHAR), note FROM main.priced ORDER BY id')).toEqual(EXACT_TIES.kept);
     }
   });
 
