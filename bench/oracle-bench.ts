@@ -10,19 +10,10 @@
  * Options: --rows 1000000[,5000000] --codec deflate|snappy|null --batch 200000 (rows per INSERT).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { extract } from '../services/extractor/extract.js';
-import { formatAvsc, modelToAvsc } from '../shared/avro/avsc-schema.js';
-import { findTable, loadConfig } from '../shared/config/load-config.js';
-import { silentLogger } from '../shared/log.js';
-import { applyTableSpec } from '../shared/pipeline/table-contract.js';
-import { openSource } from '../shared/sources/registry.js';
-import { LocalStore } from '../shared/stores/local/local-store.js';
 import { dropTableIfExistsSql } from '../services/cli/commands/dev-oracle-sample.js';
 import { runStatements, SAMPLE_OWNER, SAMPLE_READER, type OracleSession } from '../services/cli/commands/dev-oracle-seed.js';
+import { measureExtract, type ExtractMeasurement } from './measure-extract.js';
 import { oracleAvailability, startOracle, type OracleHandle } from '../test/support/oracle-container.js';
 
 const TABLE = 'BENCH_VENTAS';
@@ -81,13 +72,9 @@ async function driverScan(session: OracleSession): Promise<{ rows: number; secon
   return { rows, seconds: (performance.now() - started) / 1000 };
 }
 
-interface ChildResult { rows: number; seconds: number; avroBytes: number; files: number; peakRssMb: number }
-
 /** The child: the real extract() of BENCH_VENTAS to a local folder; one JSON line on stdout. */
 async function child(): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), 'datapipe-oracle-bench-'));
-  try {
-    await writeFile(join(dir, 'config.yaml'), `
+  const measured = await measureExtract(`
 project: { name: bench }
 source:
   type: oracle
@@ -97,32 +84,8 @@ destination: { cloud: local, local: { path: staging, warehouse: warehouse.duckdb
 staging: { codec: ${process.env.BENCH_CODEC ?? 'deflate'}, part_size_mb: 128, batch_rows: 10000 }
 tables:
   - { name: ${TABLE}, load_mode: full, primary_keys: [ID_VENTA] }
-`);
-    const loaded = await loadConfig(join(dir, 'config.yaml'));
-    const table = findTable(loaded, TABLE);
-    const source = await openSource(loaded.config.source, silentLogger);
-    await mkdir(join(dir, 'schemas'));
-    const model = applyTableSpec(await source.describe(TABLE, { profile: false }), table);
-    await writeFile(join(dir, 'schemas', `${TABLE.toLowerCase()}.avsc`), formatAvsc(modelToAvsc(model)));
-    let peakRss = 0;
-    const sampler = setInterval(() => { peakRss = Math.max(peakRss, process.memoryUsage.rss()); }, 100);
-    const started = performance.now();
-    const manifest = await extract({
-      config: loaded.config, configPath: loaded.path, table, source, store: new LocalStore(join(dir, 'staging')),
-      prefix: undefined, schemasDir: join(dir, 'schemas'), runId: 'bench', log: silentLogger,
-    });
-    const seconds = (performance.now() - started) / 1000;
-    clearInterval(sampler);
-    await source.close();
-    const result: ChildResult = {
-      rows: manifest.rows, seconds, files: manifest.files.length,
-      avroBytes: manifest.files.reduce((sum, f) => sum + f.bytes, 0),
-      peakRssMb: Math.round(Math.max(peakRss, process.resourceUsage().maxRSS * 1024) / 1048576),
-    };
-    process.stdout.write(`${JSON.stringify(result)}\n`);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+`, TABLE);
+  process.stdout.write(`${JSON.stringify(measured)}\n`);
 }
 
 async function main(): Promise<void> {
@@ -161,7 +124,7 @@ async function main(): Promise<void> {
         },
       });
       if (extracted.status !== 0) throw new Error(`extract child failed: ${extracted.stderr}`);
-      const run = JSON.parse(extracted.stdout.trim().split('\n').at(-1)!) as ChildResult;
+      const run = JSON.parse(extracted.stdout.trim().split('\n').at(-1)!) as ExtractMeasurement;
       const scanRate = scan.rows / scan.seconds;
       const extractRate = run.rows / run.seconds;
       results.push({

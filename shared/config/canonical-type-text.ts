@@ -38,3 +38,12 @@ export function parseCanonicalType(text: string): CanonicalType {
   }
   return { kind: 'decimal', precision, scale };
 }
+
+/** `columns.<column>.type` parsed, or a TerminalError naming that field. */
+export function parseColumnOverride(column: string, text: string): CanonicalType {
+  try {
+    return parseCanonicalType(text);
+  } catch (error) {
+    throw new TerminalError(`columns.${column}.type: ${(error as Error).message}`, { cause: error });
+  }
+}

@@ -8,7 +8,7 @@
  * `NUMBER` → NULL/NULL, `INTEGER` (NUMBER(*,0)) → NULL/0, `NUMBER(9)` → 9/0, `NUMBER(*,2)` → NULL/2.
  * DATA_TYPE embeds fractional precision: `TIMESTAMP(6) WITH LOCAL TIME ZONE`.
  */
-import { parseCanonicalType } from '../config/canonical-type-text.js';
+import { parseColumnOverride } from '../config/canonical-type-text.js';
 import { TerminalError } from '../errors.js';
 import { formatType, type CanonicalKind, type CanonicalType } from './column.js';
 import { MAX_DECIMAL_PRECISION, PROFILE_HEADROOM_DIGITS, type NumericProfile, type TypeDecision } from './postgres-types.js';
@@ -199,12 +199,7 @@ const OVERRIDES: Partial<Record<OracleFamily, readonly CanonicalKind[]>> = {
 
 /** Applies a config override (`columns.MONTO.type: "decimal(18,2)"`) when OVERRIDES allows it, else TerminalError. */
 export function applyOverride(column: string, facts: OracleColumnFacts, mapped: TypeDecision, overrideText: string): TypeDecision {
-  let type: CanonicalType;
-  try {
-    type = parseCanonicalType(overrideText);
-  } catch (error) {
-    throw new TerminalError(`columns.${column}.type: ${(error as Error).message}`, { cause: error });
-  }
+  const type = parseColumnOverride(column, overrideText);
   const shown = oracleSourceType(facts);
   const allowed = OVERRIDES[oracleFamily(facts.dataType)] ?? [mapped.type.kind];
   if (type.kind === 'decimal' && type.precision > MAX_DECIMAL_PRECISION) {

@@ -3,7 +3,7 @@
  * catalog facts, so every decision is unit-tested without a database; the source only gathers the
  * facts (sources/postgres/postgres-catalog.ts) and, for unconstrained numeric, a data profile.
  */
-import { parseCanonicalType } from '../config/canonical-type-text.js';
+import { parseColumnOverride } from '../config/canonical-type-text.js';
 import { TerminalError } from '../errors.js';
 import { formatType, type CanonicalKind, type CanonicalType } from './column.js';
 
@@ -146,12 +146,7 @@ const OVERRIDES: Partial<Record<CanonicalKind, readonly CanonicalKind[]>> = {
  * default) as `decimal` too: money::numeric is exact.
  */
 export function applyOverride(column: string, facts: PostgresTypeFacts, mapped: TypeDecision, overrideText: string): TypeDecision {
-  let type: CanonicalType;
-  try {
-    type = parseCanonicalType(overrideText);
-  } catch (error) {
-    throw new TerminalError(`columns.${column}.type: ${(error as Error).message}`, { cause: error });
-  }
+  const type = parseColumnOverride(column, overrideText);
   const from: CanonicalKind = facts.typeName === 'numeric' || facts.typeName === 'money' ? 'decimal' : mapped.type.kind;
   const allowed = type.kind === 'string' || type.kind === from || (OVERRIDES[from] ?? []).includes(type.kind);
   if (!allowed) {
