@@ -37,6 +37,12 @@ export class ContractError extends DataPipeError {
 /** A conditional write lost the race (another writer changed the object first). */
 export class PreconditionFailedError extends TransientError {}
 
+/**
+ * Another process holds the write lock of an object (stores that lock to write conditionally).
+ * Not a lost race: nothing changed yet. The message names the holder and when the lock turns stale.
+ */
+export class LockBusyError extends TransientError {}
+
 /** The exit code for anything thrown: unknown errors count as transient (exit 1), the safe default. */
 export function exitCodeOf(error: unknown): ExitCode {
   return error instanceof DataPipeError ? error.exitCode : EXIT.transient;

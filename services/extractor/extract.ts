@@ -1,16 +1,17 @@
 import { PartWriter } from '../../shared/avro/part-writer.js';
 import { schemaFingerprint } from '../../shared/avro/avsc-schema.js';
 import type { AvscRecordSchema } from '../../shared/avro/avsc-schema.js';
-import { parseLookback, type Config, type TableSpec } from '../../shared/config/config-schema.js';
-import { ContractError, PreconditionFailedError, TerminalError } from '../../shared/errors.js';
+import type { Config, TableSpec } from '../../shared/config/config-schema.js';
+import { TerminalError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/log.js';
 import { findColumn, formatType, isWatermarkKind, type Column, type TableModel } from '../../shared/model/column.js';
-import { parseStored, storedJson, windowSchema, type Manifest, type RunWindow } from '../../shared/pipeline/manifest.js';
+import type { Manifest } from '../../shared/pipeline/manifest.js';
 import { Progress } from '../../shared/pipeline/progress.js';
+import { newAttempt, publishManifest } from '../../shared/pipeline/publish.js';
 import { StagingLayout } from '../../shared/pipeline/staging-layout.js';
-import { readState } from '../../shared/pipeline/state.js';
 import { checkDrift, checkOverrides, readCommittedSchema } from '../../shared/pipeline/table-contract.js';
-import { compareWatermarks, watermarkText, windowLow } from '../../shared/pipeline/watermark.js';
+import { watermarkText } from '../../shared/pipeline/watermark.js';
+import { claimWindow } from '../../shared/pipeline/window-claim.js';
 import type { Source } from '../../shared/sources/source.js';
 import type { ObjectStore } from '../../shared/stores/object-store.js';
 
@@ -46,19 +47,17 @@ export async function extract(ctx: ExtractContext): Promise<Manifest> {
 
   const layout = new StagingLayout(ctx.prefix, ctx.config.project.name, ctx.table.name);
   const partition = ctx.table.load_mode === 'incremental' ? partitionColumn(model, ctx.table) : null;
-  const window = await claimWindow(ctx, model, layout, partition, log);
+  const window = await claimWindow({ store: ctx.store, layout, runId: ctx.runId, table: ctx.table, model, partition, source: ctx.source, chunk: ctx.chunk, log });
   const chunk = ctx.chunk ?? { index: 0, count: 1 };
-  const manifestKey = layout.manifestKey(ctx.runId, chunk);
-  // A retry of this run: unpublish the previous attempt before its parts are overwritten.
-  await ctx.store.delete([manifestKey]);
-  log.info({ phase: 'extract', window: { low: window.low, high: window.high } }, 'extracting');
+  const attempt = newAttempt();
+  log.info({ phase: 'extract', attempt, window: { low: window.low, high: window.high } }, 'extracting');
 
   const writer = new PartWriter({
     store: ctx.store,
     schema: avsc as AvscRecordSchema,
     codec: ctx.config.staging.codec,
     partSizeBytes: ctx.config.staging.part_size_mb * 1024 * 1024,
-    keyFor: (seq) => layout.partKey(ctx.runId, chunk.index, seq),
+    keyFor: (seq) => layout.partKey(ctx.runId, chunk.index, attempt, seq),
   });
   const progress = new Progress(log, ctx.progressIntervalMs ?? 10_000);
   let rows = 0;
@@ -104,11 +103,12 @@ export async function extract(ctx: ExtractContext): Promise<Manifest> {
     runId: ctx.runId,
     mode: ctx.table.load_mode,
     chunk,
+    attempt,
     schemaFingerprint: schemaFingerprint(avsc as AvscRecordSchema),
     files,
     rows,
     window: {
-      column: window.column, low: window.low, high: window.high, includeNulls: window.includeNulls, baseState: window.baseState,
+      ...(window.claimId ? { claimId: window.claimId } : {}), column: window.column, low: window.low, high: window.high, includeNulls: window.includeNulls, baseState: window.baseState,
       maxSeen: partition && maxSeen !== null && isWatermarkKind(partition.type.kind) ? watermarkText(partition.type.kind, maxSeen) : null,
     },
     source: { type: ctx.config.source.type, clock: window.high, ...(window.snapshot === undefined ? {} : { snapshot: window.snapshot }) },
@@ -117,7 +117,7 @@ export async function extract(ctx: ExtractContext): Promise<Manifest> {
     timings: { totalMs: progress.elapsedMs(), rowsPerSecond: progress.rate(rows) },
   };
   // Published last: the loader reads nothing of a run without its manifest.
-  await ctx.store.put(manifestKey, storedJson(manifest));
+  await publishManifest(ctx.store, layout, manifest, log);
   log.info({
     phase: 'extract', rows, files: files.length, bytes: files.reduce((sum, f) => sum + f.bytes, 0),
     rows_per_s: manifest.timings.rowsPerSecond, ms: manifest.timings.totalMs, max_seen: manifest.window.maxSeen,
@@ -136,56 +136,6 @@ function partitionColumn(model: TableModel, table: TableSpec): Column {
     throw new TerminalError(`tables[${table.name}].partition_column: ${column.sourceName} is ${formatType(column.type)}; a watermark must be an integer, date, datetime or timestamp column`);
   }
   return column;
-}
-
-/**
- * The run's window, created once per run id (create-if-absent) so chunks and retries agree on it:
- * `[W − lookback, H]` with W the committed watermark and H the source's clock (or MAX) read now,
- * and for a chunked run the source's snapshot, when it has that capability.
- */
-async function claimWindow(ctx: ExtractContext, model: TableModel, layout: StagingLayout, partition: Column | null, log: Logger): Promise<RunWindow> {
-  const key = layout.windowKey(ctx.runId);
-  const existing = await ctx.store.get(key);
-  if (existing) return parseStored(windowSchema, existing, key);
-
-  const committed = await readState(ctx.store, layout);
-  const window: RunWindow = {
-    runId: ctx.runId, column: partition?.name ?? null, low: null, high: null, includeNulls: false,
-    baseState: committed ? { runId: committed.state.runId, watermark: committed.state.watermark } : null,
-    createdAt: new Date().toISOString(),
-  };
-  if (partition && isWatermarkKind(partition.type.kind)) {
-    const kind = partition.type.kind;
-    window.high = await ctx.source.windowHigh(model, partition.name);
-    const watermark = committed?.state.watermark ?? null;
-    const lookback = ctx.table.lookback === undefined ? undefined : parseLookback(String(ctx.table.lookback));
-    window.low = watermark === null ? null : windowLow(kind, watermark, lookback, partition.sourceName);
-    // A high below the low (the clock went back, or MAX shrank) reads nothing rather than guessing.
-    if (window.low !== null && window.high !== null && compareWatermarks(kind, window.low, window.high) > 0) {
-      log.warn({ low: window.low, high: window.high }, 'source clock is behind the committed watermark; this run reads no new rows');
-    }
-    window.includeNulls = ctx.table.null_watermark === 'include';
-    if (!window.includeNulls) {
-      const nulls = await ctx.source.countNulls(model, partition.name);
-      if (nulls > 0) {
-        throw new ContractError(`${model.sourceName}.${partition.sourceName}: ${nulls} rows have a NULL partition value and would never be extracted — set tables[${ctx.table.name}].null_watermark: include (they are re-read every run) or fill the column`);
-      }
-    }
-  }
-  // Chunks of one run must read one state of the table (Oracle: one SCN and one set of ROWID ranges).
-  if (ctx.chunk && ctx.chunk.count > 1 && ctx.source.snapshot) {
-    window.snapshot = await ctx.source.snapshot(model, ctx.chunk.count);
-  }
-  try {
-    await ctx.store.putIfVersion(key, storedJson(window), null);
-    return window;
-  } catch (error) {
-    if (!(error instanceof PreconditionFailedError)) throw error;
-    // Another chunk of this run claimed it first: use theirs.
-    const theirs = await ctx.store.get(key);
-    if (!theirs) throw error;
-    return parseStored(windowSchema, theirs, key);
-  }
 }
 
 function maxOf(batch: Record<string, unknown>[], column: string, current: number | bigint | null): number | bigint | null {

@@ -50,7 +50,7 @@ function selectCloud(destination: DestinationConfig, cloud: Cloud | undefined, p
 export async function runExtractor(prepared: PreparedRun, args: RunArgs, log: Logger, signal?: AbortSignal): Promise<Manifest> {
   const runId = args.runId ? normalizeRunId(args.runId) : newRunId();
   const chunk = args.chunk ? parseChunk(args.chunk) : undefined;
-  const { store, prefix } = openStaging(prepared.destination, log);
+  const { store, prefix } = await openStaging(prepared.destination, log);
   const source = await openSource(prepared.loaded.config.source, log);
   try {
     return await extract({
@@ -64,7 +64,7 @@ export async function runExtractor(prepared: PreparedRun, args: RunArgs, log: Lo
 
 /** The loader's run: open the warehouse, load, close. */
 export async function runLoader(prepared: PreparedRun, args: RunArgs, log: Logger): Promise<LoadSummary | null> {
-  const { store, prefix } = openStaging(prepared.destination, log);
+  const { store, prefix } = await openStaging(prepared.destination, log);
   const warehouse = await openWarehouse(prepared.destination, log);
   try {
     return await load({

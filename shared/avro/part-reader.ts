@@ -31,9 +31,20 @@ function decoderFor(noDecode: boolean): InstanceType<typeof avro.streams.BlockDe
   });
 }
 
-/** Every record of the file, in order. The stream is consumed and closed. */
+/**
+ * The bytes are not an AVRO file DataPipe can read: a damaged or foreign file (a bad header, sync
+ * marker or block, a codec that fails). What the reader read from was fine.
+ */
+export class AvroDecodeError extends Error {}
+
+/**
+ * Every record of the file, in order. The stream is consumed and closed. A failure of `stream`
+ * itself is thrown as it is; a failure to decode what it delivered is an AvroDecodeError.
+ */
 export async function* readAvroRecords(stream: Readable): AsyncIterable<Record<string, AvroValue>> {
   const decoder = decoderFor(false);
+  let sourceFailure: unknown;
+  stream.once('error', (error) => { sourceFailure ??= error; });
   // On any error pipeline() destroys both, and the error surfaces in the loop below.
   pipeline(stream, decoder, () => undefined);
   try {
@@ -41,7 +52,9 @@ export async function* readAvroRecords(stream: Readable): AsyncIterable<Record<s
       yield { ...(record as Record<string, AvroValue>) };
     }
   } catch (error) {
-    throw withCause(error);
+    if (sourceFailure !== undefined) throw sourceFailure;
+    const cause = withCause(error);
+    throw new AvroDecodeError(cause instanceof Error ? cause.message : String(cause), { cause: error });
   }
 }
 

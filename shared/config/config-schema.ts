@@ -34,6 +34,9 @@ const project = z
   .strict()
   .describe('What this config is');
 
+/** Committed runs kept in the staging bucket per table (docs/run-protocol.md, "Retention"). */
+export const DEFAULT_RETENTION_RUNS = 7;
+
 const staging = z
   .object({
     codec: z
@@ -44,6 +47,10 @@ const staging = z
       .describe('AVRO block compression: deflate, snappy or null (Redshift reads only these three; default deflate)'),
     part_size_mb: wholeNumber({ min: 1, max: 4096, example: 128, description: 'Start a new AVRO part past this size (default 128)' }).default(128),
     batch_rows: wholeNumber({ min: 1, max: 1_000_000, example: 10_000, description: 'Rows fetched and encoded per batch (default 10000)' }).default(10_000),
+    retention_runs: wholeNumber({
+      min: 0, max: 100_000, example: 7,
+      description: 'Committed runs whose staged files are kept per table; the loader deletes older runs after each commit (default 7; 0 keeps everything, e.g. when a bucket lifecycle rule expires them)',
+    }).default(DEFAULT_RETENTION_RUNS),
   })
   .strict()
   .describe('How AVRO parts are written');

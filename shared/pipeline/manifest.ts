@@ -4,9 +4,13 @@ import { ContractError } from '../errors.js';
 /**
  * A run's window, claimed once per run (`run=<R>/_window.json`, a create-if-absent write) so that
  * every chunk of the run, and every retry of it, reads the same bounds from the same base state.
+ * A run found stale before it was loaded is claimed again (a new `claimId`); see
+ * docs/run-protocol.md, "Claiming the window".
  */
 export const windowSchema = z.object({
   runId: z.string(),
+  /** Names this claim: every chunk manifest of a loadable run carries the same one. */
+  claimId: z.string().optional(),
   column: z.string().nullable(),
   low: z.string().nullable(),
   high: z.string().nullable(),
@@ -30,6 +34,8 @@ export const manifestSchema = z.object({
   runId: z.string(),
   mode: z.enum(['incremental', 'full']),
   chunk: z.object({ index: z.number().int(), count: z.number().int().positive() }),
+  /** The extractor process that wrote this chunk's parts; its parts carry it in their names. */
+  attempt: z.string().optional(),
   schemaFingerprint: z.string(),
   files: z.array(z.object({ key: z.string(), rows: z.number().int(), bytes: z.number().int(), sha256: z.string() })),
   rows: z.number().int(),
@@ -41,6 +47,10 @@ export const manifestSchema = z.object({
 });
 export type Manifest = z.infer<typeof manifestSchema>;
 
+/** A committed run, as `_state.json` remembers it for retention. */
+export const committedRunSchema = z.object({ runId: z.string(), committedAt: z.string() });
+export type CommittedRun = z.infer<typeof committedRunSchema>;
+
 /** The committed progress of one table (`_state.json`), advanced only after the merge commits. */
 export const stateSchema = z.object({
   version: z.literal(1),
@@ -49,8 +59,29 @@ export const stateSchema = z.object({
   runId: z.string(),
   rows: z.number().int(),
   committedAt: z.string(),
+  /** The latest committed runs, newest first (this one included): what retention keeps. */
+  recent: z.array(committedRunSchema).optional(),
 });
 export type TableState = z.infer<typeof stateSchema>;
+
+/**
+ * The run index (`_runs/<R>.json`): one small entry per run that has staged objects and is not yet
+ * committed or deleted, written when the window is claimed and again when the run is published.
+ * The loader lists only this folder to find the next run, so finding it costs the same whatever
+ * the bucket's history (docs/run-protocol.md, "The run index").
+ */
+export const runEntrySchema = z.object({
+  version: z.literal(1),
+  runId: z.string(),
+  /** The committed run this one was extracted after; null for an initial load. */
+  baseRunId: z.string().nullable(),
+  claimId: z.string().optional(),
+  /** When the window was claimed: retention deletes uncommitted runs older than what it keeps. */
+  claimedAt: z.string(),
+  /** Set once every chunk of the run has published its manifest (by the chunk that completed it). */
+  publishedAt: z.string().nullable(),
+});
+export type RunEntry = z.infer<typeof runEntrySchema>;
 
 /** Parses one of the pipeline's own JSON objects; a damaged one is a broken contract (exit 3). */
 export function parseStored<T>(schema: z.ZodType<T>, body: Buffer | string, key: string): T {

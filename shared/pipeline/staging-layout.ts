@@ -3,10 +3,14 @@
  *
  * ```
  * <prefix>/<project>/<table>/_state.json
+ * <prefix>/<project>/<table>/_runs/<R>.json                        the run index
  * <prefix>/<project>/<table>/run=<R>/_window.json
- * <prefix>/<project>/<table>/run=<R>/part-<chunk>-<seq>.avro
+ * <prefix>/<project>/<table>/run=<R>/part-<chunk>-<attempt>-<seq>.avro
  * <prefix>/<project>/<table>/run=<R>/_manifest[-<chunk>].json
  * ```
+ *
+ * Each extractor process (attempt) names its parts with its own attempt id, so two attempts of one
+ * run never write the same object; the manifest lists the parts of the attempt that published it.
  */
 export class StagingLayout {
   readonly base: string;
@@ -34,8 +38,17 @@ export class StagingLayout {
     return `${this.runPrefix(runId)}_manifest${suffix}.json`;
   }
 
-  partKey(runId: string, chunkIndex: number, seq: number): string {
-    return `${this.runPrefix(runId)}part-${pad(chunkIndex, 4)}-${pad(seq, 6)}.avro`;
+  partKey(runId: string, chunkIndex: number, attempt: string, seq: number): string {
+    return `${this.runPrefix(runId)}part-${pad(chunkIndex, 4)}-${attempt}-${pad(seq, 6)}.avro`;
+  }
+
+  /** The run index: one entry per run not yet committed or deleted. */
+  get runIndexPrefix(): string {
+    return `${this.base}/_runs/`;
+  }
+
+  runEntryKey(runId: string): string {
+    return `${this.runIndexPrefix}${runId}.json`;
   }
 
   /** Extracts the run id from any key under a run folder. */

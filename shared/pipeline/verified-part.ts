@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Transform, type Readable } from 'node:stream';
 import { ContractError } from '../errors.js';
+import type { ObjectStore } from '../stores/object-store.js';
 
 /**
  * Passes a staged part's bytes through while checking them against the manifest: the byte count
@@ -27,4 +28,23 @@ export function verifiedPart(stream: Readable, key: string, expected: { bytes: n
   });
   stream.on('error', (error) => check.destroy(error));
   return stream.pipe(check);
+}
+
+/**
+ * Opens a staged part for loading, verified against the manifest as it streams (verifiedPart).
+ * A part the manifest lists but the store does not hold is a broken run (exit 3), not a failure
+ * worth retrying: it was deleted, or the run was damaged.
+ */
+export async function openStagedPart(store: ObjectStore, part: { key: string; bytes: number; sha256: string }): Promise<Readable> {
+  let stream: Readable;
+  try {
+    stream = await store.openRead(part.key);
+  } catch (error) {
+    const listed = await store.list(part.key).catch(() => [part.key]);
+    if (!listed.includes(part.key)) {
+      throw new ContractError(`${part.key} is listed in the run's manifest but is not in the staging bucket — it was deleted; re-run the extractor for this run`, { cause: error });
+    }
+    throw error;
+  }
+  return verifiedPart(stream, part.key, part);
 }

@@ -1,8 +1,10 @@
+/**
+ * The staging store of each cloud (docs/architecture.md, the `--cloud` table): one entry per
+ * cloud, each loading its SDK only when asked (`import()`).
+ */
 import type { Cloud, DestinationConfig } from '../config/config-schema.js';
 import { TerminalError } from '../errors.js';
 import { silentLogger, type Logger } from '../log.js';
-import { openGcsStore } from './gcs/gcs-store.js';
-import { LocalStore } from './local/local-store.js';
 import type { ObjectStore } from './object-store.js';
 
 export interface StagingTarget {
@@ -11,23 +13,24 @@ export interface StagingTarget {
   prefix: string | undefined;
 }
 
-export type StoreFactory = (destination: DestinationConfig, log: Logger) => StagingTarget;
+export type StoreFactory = (destination: DestinationConfig, log: Logger) => Promise<StagingTarget>;
 
 function notYet(cloud: Cloud): StoreFactory {
-  return () => {
+  return async () => {
     throw new TerminalError(`destination.cloud: ${cloud} staging is not available in this build yet — use cloud: local`);
   };
 }
 
-/** The staging store of each cloud (architecture.md table); one entry per cloud. */
 export const STORES = {
-  local: (destination) => {
+  local: async (destination) => {
     if (!destination.local) throw new TerminalError('destination.local: missing — add `local: { path: .datapipe/staging }`');
+    const { LocalStore } = await import('./local/local-store.js');
     return { store: new LocalStore(destination.local.path), prefix: undefined };
   },
-  gcp: (destination, log) => {
+  gcp: async (destination, log) => {
     if (!destination.gcp) throw new TerminalError('destination.gcp: missing — add `gcp: { project_id, dataset, bucket, location }`');
     const { project_id, bucket, prefix } = destination.gcp;
+    const { openGcsStore } = await import('./gcs/gcs-store.js');
     // Credentials are Application Default Credentials; STORAGE_EMULATOR_HOST points it at an emulator.
     return { store: openGcsStore({ projectId: project_id, bucket, log }), prefix };
   },
@@ -36,6 +39,6 @@ export const STORES = {
 } satisfies Record<Cloud, StoreFactory>;
 
 /** The configured cloud's staging store; `log` receives its debug lines (uploads, conditional writes). */
-export function openStaging(destination: DestinationConfig, log: Logger = silentLogger): StagingTarget {
+export function openStaging(destination: DestinationConfig, log: Logger = silentLogger): Promise<StagingTarget> {
   return STORES[destination.cloud](destination, log);
 }

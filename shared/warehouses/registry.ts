@@ -1,32 +1,51 @@
+/**
+ * The warehouse of each cloud (docs/architecture.md, the `--cloud` table): one entry per cloud,
+ * each loading its adapter only when asked (`import()`), so the extractor never loads a warehouse
+ * driver and the CLI reads capabilities without any SDK.
+ */
 import type { Cloud, DestinationConfig } from '../config/config-schema.js';
 import { TerminalError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { openBigQueryWarehouse } from './bigquery/bigquery-warehouse.js';
-import { openDuckDbWarehouse } from './duckdb/duckdb-warehouse.js';
+import type { WarehouseCapabilities } from './capabilities.js';
 import type { Warehouse } from './warehouse.js';
 
-export type WarehouseFactory = (destination: DestinationConfig, log: Logger) => Promise<Warehouse>;
-
-function notYet(cloud: Cloud): WarehouseFactory {
-  return async () => {
-    throw new TerminalError(`destination.cloud: ${cloud} loading is not available in this build yet — use cloud: local`);
-  };
+export interface WarehouseEntry {
+  /** What the warehouse can do; cheap, loads no driver. */
+  capabilities(): Promise<WarehouseCapabilities>;
+  /** Opens the warehouse of `destination` (the driver is loaded here). */
+  open(destination: DestinationConfig, log: Logger): Promise<Warehouse>;
 }
 
-/** The warehouse of each cloud (architecture.md table); one entry per cloud. */
+function notYet(cloud: Cloud): WarehouseEntry {
+  const refuse = async (): Promise<never> => {
+    throw new TerminalError(`destination.cloud: ${cloud} loading is not available in this build yet — use cloud: local`);
+  };
+  return { capabilities: refuse, open: refuse };
+}
+
 export const WAREHOUSES = {
-  local: async (destination, log) => {
-    if (!destination.local) throw new TerminalError('destination.local: missing — add `local: { warehouse: .datapipe/warehouse.duckdb }`');
-    return openDuckDbWarehouse(destination.local.warehouse, log);
+  local: {
+    capabilities: async () => (await import('./duckdb/duckdb-capabilities.js')).DUCKDB_CAPABILITIES,
+    open: async (destination, log) => {
+      if (!destination.local) throw new TerminalError('destination.local: missing — add `local: { warehouse: .datapipe/warehouse.duckdb }`');
+      return (await import('./duckdb/duckdb-warehouse.js')).openDuckDbWarehouse(destination.local.warehouse, log);
+    },
   },
-  gcp: async (destination, log) => {
-    if (!destination.gcp) throw new TerminalError('destination.gcp: missing — add `gcp: { project_id, dataset, bucket, location }`');
-    return openBigQueryWarehouse(destination.gcp, log);
+  gcp: {
+    capabilities: async () => (await import('./bigquery/bigquery-capabilities.js')).BIGQUERY_CAPABILITIES,
+    open: async (destination, log) => {
+      if (!destination.gcp) throw new TerminalError('destination.gcp: missing — add `gcp: { project_id, dataset, bucket, location }`');
+      return (await import('./bigquery/bigquery-warehouse.js')).openBigQueryWarehouse(destination.gcp, log);
+    },
   },
   aws: notYet('aws'),
   azure: notYet('azure'),
-} satisfies Record<Cloud, WarehouseFactory>;
+} satisfies Record<Cloud, WarehouseEntry>;
 
 export function openWarehouse(destination: DestinationConfig, log: Logger): Promise<Warehouse> {
-  return WAREHOUSES[destination.cloud](destination, log);
+  return WAREHOUSES[destination.cloud].open(destination, log);
+}
+
+export function warehouseCapabilities(cloud: Cloud): Promise<WarehouseCapabilities> {
+  return WAREHOUSES[cloud].capabilities();
 }

@@ -17,6 +17,8 @@ export interface LoadRequest {
   model: TableModel;
   mode: LoadMode;
   runId: string;
+  /** The run whose committed state this run was extracted after; null for an initial load. */
+  baseRunId: string | null;
   /** Target name of the partition column (the dedup order: latest wins). */
   partitionColumn: string | null;
   parts: StagedPart[];
@@ -24,7 +26,7 @@ export interface LoadRequest {
   expectedRows: number;
   /** Watermark this load advances the table to (recorded in `_datapipe_loads`). */
   watermark: string | null;
-  /** Reads a part's bytes, for warehouses that load through the client rather than from a URI. */
+  /** Reads a part's bytes, verified against the manifest, for warehouses that load through the client. */
   openPart(key: string): Promise<Readable>;
 }
 
@@ -37,22 +39,33 @@ export interface LoadResult {
   targetRows: number;
 }
 
+/** A load the warehouse recorded in `_datapipe_loads`, in the transaction of its merge. */
+export interface RecordedLoad {
+  runId: string;
+  mode: LoadMode;
+  rowsStaged: number;
+  rowsLoaded: number;
+  watermark: string | null;
+}
+
 /**
- * A warehouse DataPipe loads into. Implementations: warehouses/duckdb, later bigquery, redshift,
- * databricks. Each classifies its driver's errors as TransientError / TerminalError.
+ * A warehouse DataPipe loads into, as the pipeline sees it. Every implementation is the shared
+ * load protocol (sql-warehouse.ts) over one engine's driver; see docs/warehouses.md.
  */
 export interface Warehouse {
   /** Creates the target table (and `_datapipe_loads`) if absent; never alters an existing one. */
   ensureTable(model: TableModel, partitionColumn: string | null): Promise<void>;
 
   /**
-   * Stages the parts in a fresh stage table, checks the stage count against `expectedRows`, then
-   * merges (deduplicated by primary key, latest partition value wins, ties broken deterministically)
-   * or, in `full` mode, replaces the target atomically, recording the load in `_datapipe_loads`
-   * in the same transaction where the warehouse has transactions. Re-running the same request is
-   * harmless (idempotent).
+   * Stages the parts in a fresh stage, checks the stage count against `expectedRows` and the NULL
+   * keys, then, in one transaction: checks the run still continues the table's latest recorded
+   * load, merges (deduplicated by primary key) or in `full` mode replaces the target, and records
+   * the load in `_datapipe_loads`. Re-running the same request is harmless (idempotent).
    */
   load(request: LoadRequest): Promise<LoadResult>;
+
+  /** The table's latest load recorded in `_datapipe_loads` (created by ensureTable), or null. */
+  latestLoad(table: string): Promise<RecordedLoad | null>;
 
   close(): Promise<void>;
 }

@@ -8,6 +8,12 @@
  * job honours its createDisposition as BigQuery does: CREATE_NEVER into a missing table fails with
  * notFound, CREATE_IF_NEEDED creates the table (with no expiry). Any request can be planned to fail.
  *
+ * One piece of state is kept as BigQuery would keep it, because the loader reads it back: the rows
+ * of `_datapipe_loads`. A transaction script that finishes without error records its load (the
+ * script's `INSERT … WHERE NOT EXISTS` adds one row per table and run; see
+ * shared/warehouses/sql/load-sql.ts), and a query for a table's latest load that no test planned
+ * is answered from those rows, newest first — what the SQL would return.
+ *
  * Responses follow the REST shapes: errors as `{error: {code, message, errors: [{reason,
  * message}]}}`, field types in tables.get as BigQuery reports them (INTEGER, FLOAT, BOOLEAN),
  * query rows as `{f: [{v}]}` with INT64 values as strings.
@@ -58,7 +64,7 @@ type JsonLoad = {
 
 type JsonJob = {
   jobReference: { projectId: string; jobId: string; location: string };
-  configuration: { labels?: Record<string, string>; load?: JsonLoad; query?: { query: string } };
+  configuration: { labels?: Record<string, string>; load?: JsonLoad; query?: { query: string; queryParameters?: { name: string; parameterValue: { value?: string } }[] } };
   status: { state: 'PENDING' | 'RUNNING' | 'DONE'; errorResult?: { reason: string; message: string }; errors?: { reason: string; message: string }[] };
   statistics: { load?: { outputRows: string } };
 };
@@ -78,6 +84,8 @@ export class BigQueryFake {
   /** `project:dataset.table` → the resource as inserted (plus patches). */
   readonly tables = new Map<string, Record<string, unknown>>();
   readonly jobs = new Map<string, StoredJob>();
+  /** The `_datapipe_loads` rows of each table, oldest first (see the file comment). */
+  readonly loads = new Map<string, Record<string, number | string | null>[]>();
   /** Answer 401 to requests without an Authorization header, as BigQuery does. */
   requireAuth = false;
   /** Called with each request as it arrives, before it is answered (a concurrent actor's move). */
@@ -188,7 +196,7 @@ export class BigQueryFake {
         if (this.jobs.has(jobId)) {
           return send(res, 409, apiError(409, 'duplicate', `Already Exists: Job ${project}:${insert.jobReference.location}.${jobId}`, 'ALREADY_EXISTS'));
         }
-        const plan = insert.configuration.load ? this.loadDestination(insert.configuration.load) ?? this.takePlan(insert) : this.takePlan(insert);
+        const plan = insert.configuration.load ? this.loadDestination(insert.configuration.load) ?? this.takePlan(insert) : this.queryPlan(insert);
         const resource = jobResource(insert, plan);
         this.jobs.set(jobId, { resource, plan, polls: 0 });
         if (plan.dropResponse) {
@@ -211,6 +219,24 @@ export class BigQueryFake {
         return send(res, 200, queryResults(resource, job.plan.rows ?? []));
       }
     }
+  }
+
+  /** A query's plan: what the test planned, else the recorded loads for a latest-load query. */
+  private queryPlan(insert: JsonJob): JobPlan {
+    const planned = this.takePlan(insert);
+    const sql = insert.configuration.query?.query ?? '';
+    const params = Object.fromEntries((insert.configuration.query?.queryParameters ?? []).map((p) => [p.name, p.parameterValue.value ?? null]));
+    if (/^BEGIN TRANSACTION;/.test(sql) && !planned.error && params.table_name && params.run_id) {
+      const rows = this.loads.get(params.table_name) ?? [];
+      if (!rows.some((r) => r.run_id === params.run_id)) {
+        rows.push({ run_id: params.run_id, mode: params.mode ?? null, rows_staged: Number(params.rows_staged), rows_loaded: Number(params.rows_loaded), watermark: params.watermark ?? null });
+      }
+      this.loads.set(params.table_name, rows);
+    }
+    if (Object.keys(planned).length === 0 && /_datapipe_loads` WHERE `table_name` = @table_name ORDER BY `loaded_at` DESC/.test(sql) && params.table_name) {
+      return { rows: (this.loads.get(params.table_name) ?? []).slice(-1) };
+    }
+    return planned;
   }
 
   private takePlan(insert: JsonJob): JobPlan {

@@ -1,22 +1,13 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { formatAvsc, modelToAvsc } from '../../../shared/avro/avsc-schema.js';
-import type { Cloud, DestinationConfig, TableSpec } from '../../../shared/config/config-schema.js';
+import type { TableSpec } from '../../../shared/config/config-schema.js';
 import type { LoadedConfig } from '../../../shared/config/load-config.js';
 import type { Logger } from '../../../shared/log.js';
-import type { TableModel } from '../../../shared/model/column.js';
 import { formatType } from '../../../shared/model/column.js';
 import { applyTableSpec, schemaFileName } from '../../../shared/pipeline/table-contract.js';
 import { openSource } from '../../../shared/sources/registry.js';
-import { bigQueryDdlFile } from '../../../shared/warehouses/bigquery/bigquery-ddl.js';
-import { bigQuerySchema } from '../../../shared/warehouses/bigquery/bigquery-schema.js';
-import { createTableSql } from '../../../shared/warehouses/duckdb/duckdb-sql.js';
-
-/** The target DDL written beside the schemas, per cloud, where this build has the warehouse. */
-const DDL: Partial<Record<Cloud, (model: TableModel, spec: TableSpec, destination: DestinationConfig) => string>> = {
-  local: (model) => `${createTableSql(model)};\n`,
-  gcp: bigQueryDdlFile,
-};
+import { warehouseCapabilities } from '../../../shared/warehouses/registry.js';
 
 export interface GenerateSchemaOptions {
   loaded: LoadedConfig;
@@ -30,13 +21,16 @@ export interface GenerateSchemaOptions {
 
 /**
  * `datapipe generate schema`: reads the source's metadata and writes, per table,
- * `schemas/<table>.avsc` (the contract), `schemas/<table>.json` (BigQuery schema) and the target DDL.
+ * `schemas/<table>.avsc` (the contract) and what the cloud's warehouse declares it needs beside it
+ * (its capabilities' schemaFiles: the target DDL, and on gcp the BigQuery schema `.json`).
  * Output is deterministic: a re-run over an unchanged table rewrites identical bytes.
  */
 export async function generateSchemas(options: GenerateSchemaOptions): Promise<string[]> {
   const { loaded, log } = options;
   const dir = join(options.out, 'schemas');
   await mkdir(dir, { recursive: true });
+  const destination = loaded.config.destination;
+  const capabilities = await warehouseCapabilities(destination.cloud);
   const source = await openSource(loaded.config.source, log);
   const written: string[] = [];
   try {
@@ -48,10 +42,8 @@ export async function generateSchemas(options: GenerateSchemaOptions): Promise<s
       }
       const files: [string, string][] = [
         [schemaFileName(spec.name, 'avsc'), formatAvsc(modelToAvsc(model))],
-        [schemaFileName(spec.name, 'json'), `${JSON.stringify(bigQuerySchema(model), null, 2)}\n`],
+        ...capabilities.schemaFiles(model, spec, destination).map((f): [string, string] => [schemaFileName(spec.name, f.extension), f.text]),
       ];
-      const ddl = DDL[loaded.config.destination.cloud];
-      if (ddl) files.push([schemaFileName(spec.name, 'sql'), ddl(model, spec, loaded.config.destination)]);
       for (const [name, text] of files) {
         const path = join(dir, name);
         await writeFile(path, text);

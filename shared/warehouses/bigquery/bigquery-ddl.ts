@@ -8,7 +8,7 @@ import { TerminalError } from '../../errors.js';
 import { findColumn, type CanonicalKind, type TableModel } from '../../model/column.js';
 import { checkDatasetRef, quoteIdentifier, tableRef, type DatasetRef } from './bigquery-names.js';
 import {
-  bigQuerySchema, describeTable, tableLayout, type BigQueryField, type BigQueryTableLayout, type PartitionGranularity,
+  bigQuerySchema, bigQueryTypeText, describeTable, tableLayout, type BigQueryTableLayout, type PartitionGranularity,
 } from './bigquery-schema.js';
 
 /** Used when destination.gcp.partition_granularity is absent. */
@@ -22,7 +22,7 @@ export function bigQueryTableDdl(model: TableModel, dataset: DatasetRef, layout:
   const fields = bigQuerySchema(model).map((field) => {
     const notNull = field.mode === 'REQUIRED' ? ' NOT NULL' : '';
     const options = field.description === undefined ? '' : ` OPTIONS(description=${stringLiteral(field.description)})`;
-    return `  ${quoteIdentifier(field.name)} ${typeText(field)}${notNull}${options}`;
+    return `  ${quoteIdentifier(field.name)} ${bigQueryTypeText(field)}${notNull}${options}`;
   });
   const lines = [`CREATE TABLE IF NOT EXISTS ${tableRef(dataset, model.name)} (`, fields.join(',\n'), ')'];
   if (layout.timePartitioning) {
@@ -57,10 +57,6 @@ function partitionExpression(column: string, kind: CanonicalKind | undefined, gr
   if (kind === 'date') return granularity === 'DAY' ? column : `DATE_TRUNC(${column}, ${granularity})`;
   if (kind === 'datetime') return `DATETIME_TRUNC(${column}, ${granularity})`;
   return `TIMESTAMP_TRUNC(${column}, ${granularity})`;
-}
-
-function typeText(field: BigQueryField): string {
-  return field.precision === undefined ? field.type : `${field.type}(${field.precision}, ${field.scale ?? '0'})`;
 }
 
 /**

@@ -2,7 +2,6 @@
  * The jobs.insert payloads, as pure functions of the request, so unit tests hold them exactly.
  */
 import type { TableModel } from '../../model/column.js';
-import type { LoadMode } from '../warehouse.js';
 import type { JobInsert, QueryParameter } from './bigquery-client.js';
 import { labelValue, type DatasetRef } from './bigquery-names.js';
 import { stageSchema } from './bigquery-schema.js';
@@ -99,24 +98,10 @@ export function int64Param(name: string, value: number | bigint): QueryParameter
   return { name, parameterType: { type: 'INT64' }, parameterValue: { value: String(value) } };
 }
 
-/** The values recordLoadSql binds (bigquery-merge-sql.ts LOAD_RECORD_PARAMS). */
-export interface LoadRecord {
-  table: string;
-  runId: string;
-  mode: LoadMode;
-  staged: number;
-  deduplicated: number;
-  watermark: string | null;
-}
-
-/** The named parameters of the loads record, in LOAD_RECORD_PARAMS order. */
-export function loadRecordParams(record: LoadRecord): QueryParameter[] {
-  return [
-    stringParam('table_name', record.table),
-    stringParam('run_id', record.runId),
-    stringParam('mode', record.mode),
-    int64Param('rows_staged', record.staged),
-    int64Param('rows_loaded', record.deduplicated),
-    stringParam('watermark', record.watermark),
-  ];
+/**
+ * The REST form of the protocol's named parameters: integers as INT64, text and NULL as STRING
+ * (the nullable ones, `watermark` and `base_run_id`, are text).
+ */
+export function queryParams(params: Record<string, string | number | null>): QueryParameter[] {
+  return Object.entries(params).map(([name, value]) => (typeof value === 'number' ? int64Param(name, value) : stringParam(name, value)));
 }

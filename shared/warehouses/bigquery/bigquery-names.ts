@@ -12,9 +12,6 @@ export interface DatasetRef {
   datasetId: string;
 }
 
-/** One row per (table, run) loaded, written in the merge's transaction. */
-export const LOADS_TABLE = '_datapipe_loads';
-
 /** Target and column names are already `[a-z_][a-z0-9_]*` (model/column.ts targetName). */
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /**
@@ -89,7 +86,7 @@ export function loadJobId(dataset: DatasetRef, table: string, runId: string, bat
  * A query job id: readable stem plus a fresh suffix per attempt. A query is retried as a new job;
  * the transaction it runs commits entirely or not at all, so a retry cannot apply it twice.
  */
-export function queryJobId(kind: 'check' | 'commit' | 'count', dataset: DatasetRef, table: string, runId: string, suffix: string): string {
+export function queryJobId(kind: string, dataset: DatasetRef, table: string, runId: string, suffix: string): string {
   return `${jobStem(kind, dataset, table, runId)}_${suffix}`;
 }
 

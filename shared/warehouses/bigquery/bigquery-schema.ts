@@ -37,6 +37,11 @@ export function stageSchema(model: TableModel): BigQueryField[] {
   return bigQuerySchema(model).map(({ description: _description, ...field }) => ({ ...field, mode: 'NULLABLE' }));
 }
 
+/** A field's type as DDL spells it: `INT64`, `NUMERIC(18, 2)`. */
+export function bigQueryTypeText(field: Pick<BigQueryField, 'type' | 'precision' | 'scale'>): string {
+  return field.precision === undefined ? field.type : `${field.type}(${field.precision}, ${field.scale ?? '0'})`;
+}
+
 /** The BigQuery type of a canonical type (see bigQuerySchema for the decimal rule). */
 export function bigQueryType(type: CanonicalType): Pick<BigQueryField, 'type' | 'precision' | 'scale'> {
   switch (type.kind) {

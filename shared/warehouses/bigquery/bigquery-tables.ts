@@ -7,7 +7,8 @@
 import { ContractError, TerminalError } from '../../errors.js';
 import type { BigQueryClient, BigQueryDatasetHandle, TableInsert, TableResource } from './bigquery-client.js';
 import { classifyBigQueryError, failureOf, type FailureContext } from './bigquery-errors.js';
-import { LOADS_TABLE, tableLabel, type DatasetRef } from './bigquery-names.js';
+import { LOADS_TABLE } from '../sql/load-sql.js';
+import { tableLabel, type DatasetRef } from './bigquery-names.js';
 import type { BigQueryField, PartitionGranularity } from './bigquery-schema.js';
 import { targetDrift } from './bigquery-target-check.js';
 

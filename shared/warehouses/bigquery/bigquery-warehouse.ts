@@ -3,18 +3,18 @@ import type { GcpDestination } from '../../config/config-schema.js';
 import { ContractError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import type { TableModel } from '../../model/column.js';
-import type { LoadRequest, LoadResult, Warehouse } from '../warehouse.js';
-import { createBigQueryClient, type BigQueryClient, type BigQueryClientOptions, type QueryParameter } from './bigquery-client.js';
+import { LOADS_TABLE, type LoadTables } from '../sql/load-sql.js';
+import { SqlWarehouse } from '../sql-warehouse.js';
+import { paramsUsedBy, type ParamValue, type ResultRow, type SessionContext, type WarehouseDriver, type WarehouseSession } from '../warehouse-driver.js';
+import type { LoadRequest } from '../warehouse.js';
+import { BIGQUERY_CAPABILITIES } from './bigquery-capabilities.js';
+import { createBigQueryClient, type BigQueryClient, type BigQueryClientOptions } from './bigquery-client.js';
 import { DEFAULT_PARTITION_GRANULARITY } from './bigquery-ddl.js';
+import { BIGQUERY_DIALECT, transactionScript } from './bigquery-dialect.js';
 import type { FailureContext, FailureOrigin, TargetPartitioning } from './bigquery-errors.js';
-import { jobLabels, loadJobConfig, loadRecordParams, queryJobConfig, uriBatches } from './bigquery-job-config.js';
+import { jobLabels, loadJobConfig, queryJobConfig, queryParams, uriBatches } from './bigquery-job-config.js';
 import { JobRunner, type JobDeadlines, type RetryPolicy } from './bigquery-job-runner.js';
-import {
-  BIGQUERY_SQL, commitStatements, countSql, mustNotBeNull, stageCheckSql, transactionScript, type MergeTables,
-} from './bigquery-merge-sql.js';
-import {
-  checkDatasetRef, LOADS_TABLE, loadJobId, queryJobId, stageTableName, tableLabel, tableRef, type DatasetRef,
-} from './bigquery-names.js';
+import { checkDatasetRef, loadJobId, queryJobId, stageTableName, tableLabel, tableRef, type DatasetRef } from './bigquery-names.js';
 import { bigQuerySchema, describeTable, stageSchema, tableLayout, type PartitionGranularity } from './bigquery-schema.js';
 import { BigQueryTables } from './bigquery-tables.js';
 
@@ -37,28 +37,31 @@ export interface BigQueryWarehouseOptions extends Pick<BigQueryClientOptions, 'a
 }
 
 /**
- * The `gcp` cloud's warehouse: BigQuery, tables in `destination.gcp.dataset`. A load stages the
- * run's AVRO parts with load jobs straight from GCS, checks the stage, then merges (or, in `full`
- * mode, replaces) and records the load in one multi-statement transaction. See
- * bigquery-merge-sql.ts for the dedup rule, bigquery-job-runner.ts for retries and job ids.
+ * The `gcp` cloud's warehouse driver: BigQuery, tables in `destination.gcp.dataset`. A load stages
+ * the run's AVRO parts with load jobs straight from GCS into a stage table that expires by itself;
+ * the protocol's checks and its transaction (one multi-statement query job) follow
+ * (../sql-warehouse.ts). See bigquery-job-runner.ts for retries and job ids.
  */
-export class BigQueryWarehouse implements Warehouse {
-  private readonly ref: DatasetRef;
-  private readonly label: string;
-  private readonly tables: BigQueryTables;
-  private readonly jobs: JobRunner;
+export class BigQueryDriver implements WarehouseDriver {
+  readonly capabilities = BIGQUERY_CAPABILITIES;
+  readonly loadsTable: string;
+  readonly ref: DatasetRef;
+  readonly label: string;
+  readonly tablesApi: BigQueryTables;
+  readonly jobs: JobRunner;
+  readonly now: () => Date;
+  readonly jobSuffix: () => string;
   private readonly granularity: PartitionGranularity;
-  private readonly stageHours: number;
-  private readonly now: () => Date;
-  private readonly jobSuffix: () => string;
+  readonly stageHours: number;
   /** Each target's partitioning as ensureTable found or created it, for the too-many-partitions message. */
-  private readonly partitioning = new Map<string, TargetPartitioning | null>();
+  readonly partitioning = new Map<string, TargetPartitioning | null>();
   private datasetReady = false;
 
-  constructor(private readonly destination: GcpDestination, client: BigQueryClient, private readonly log: Logger, options: BigQueryWarehouseOptions = {}) {
+  constructor(readonly destination: GcpDestination, client: BigQueryClient, private readonly log: Logger, options: BigQueryWarehouseOptions = {}) {
     this.ref = checkDatasetRef({ projectId: destination.project_id, datasetId: destination.dataset });
+    this.loadsTable = tableRef(this.ref, LOADS_TABLE);
     this.label = `${this.ref.projectId}:${this.ref.datasetId}`;
-    this.tables = new BigQueryTables(client, this.ref, destination.location);
+    this.tablesApi = new BigQueryTables(client, this.ref, destination.location);
     this.now = options.now ?? (() => new Date());
     this.jobs = new JobRunner({
       client, projectId: this.ref.projectId, location: destination.location, log, retry: options.retry, deadlines: options.jobDeadlines,
@@ -69,111 +72,111 @@ export class BigQueryWarehouse implements Warehouse {
     this.jobSuffix = options.jobSuffix ?? (() => randomBytes(4).toString('hex'));
   }
 
+  tables(model: TableModel, runId: string): LoadTables {
+    return { target: tableRef(this.ref, model.name), stage: tableRef(this.ref, stageTableName(model.name, runId)), loads: this.loadsTable };
+  }
+
   async ensureTable(model: TableModel, partitionColumn: string | null): Promise<void> {
     const ctx = this.context(`creating ${model.name} in BigQuery ${this.label}`, 'api');
     const { note, ...layout } = tableLayout(model, partitionColumn, this.granularity);
     if (note) this.log.info({ table: model.name }, note);
     await this.prepareDataset(ctx);
     const insert = { schema: { fields: bigQuerySchema(model) }, description: describeTable(model), ...layout };
-    const { created, timePartitioning } = await this.tables.ensure(model.name, insert, ctx);
+    const { created, timePartitioning } = await this.tablesApi.ensure(model.name, insert, ctx);
     if (created) this.log.info({ table: model.name, ...layout }, 'target table created');
     this.partitioning.set(model.name, timePartitioning
       ? { table: tableLabel(this.ref, model.name), granularity: timePartitioning.type, ...(timePartitioning.field ? { field: timePartitioning.field } : {}) }
       : null);
   }
 
-  async load(request: LoadRequest): Promise<LoadResult> {
-    const { model, runId, mode, partitionColumn } = request;
-    const stage = stageTableName(model.name, runId);
-    const doing = `loading ${model.name} run ${runId} into BigQuery ${this.label}`;
-    const uris = this.sourceUris(request);
-    const tables: MergeTables = { target: tableRef(this.ref, model.name), stage: tableRef(this.ref, stage), loads: tableRef(this.ref, LOADS_TABLE) };
+  async withSession<T>(context: SessionContext, work: (session: WarehouseSession) => Promise<T>): Promise<T> {
+    const doing = `loading ${context.table}${context.runId ? ` run ${context.runId}` : ''} into BigQuery ${this.label}`;
     await this.prepareDataset(this.context(doing, 'api'));
-    try {
-      const started = performance.now();
-      const expires = new Date(this.now().getTime() + this.stageHours * 3_600_000);
-      await this.tables.createStage(stage, stageSchema(model), expires, this.context(doing, 'api'));
-      for (const [batch, batchUris] of uriBatches(uris).entries()) {
-        await this.jobs.load(
-          (attempt) => loadJobId(this.ref, model.name, runId, batch, attempt),
-          (jobId, attemptLabel) => loadJobConfig({
-            jobId, location: this.destination.location, dataset: this.ref, stage, model, runId, uris: batchUris, first: batch === 0, attemptLabel,
-          }),
-          this.context(doing, 'load'),
-        );
-      }
-      const { staged, deduplicated } = await this.checkStage(request, tables.stage, doing);
-      const seconds = (performance.now() - started) / 1000;
-      this.log.info({ table: model.name, run_id: runId, phase: 'stage', rows: staged, seconds, rows_per_s: Math.round(staged / seconds) }, 'staged');
-
-      const script = transactionScript(commitStatements(model, mode, tables, partitionColumn, BIGQUERY_SQL));
-      const params = loadRecordParams({ table: model.name, runId, mode, staged, deduplicated, watermark: request.watermark });
-      await this.query('commit', request, script, params, doing, false);
-      const [count] = await this.query('count', request, countSql(tables.target, BIGQUERY_SQL), [], doing, true);
-      const targetRows = Number(count?.target_rows ?? 0);
-      this.log.info({ table: model.name, run_id: runId, phase: 'merge', mode, staged, deduplicated, target_rows: targetRows }, 'loaded');
-      return { staged, deduplicated, targetRows };
-    } finally {
-      await this.tables.dropStage(stage);
-    }
+    return work(new BigQuerySession(this, context, doing));
   }
 
   /** Nothing to release: the client holds no connections beyond Node's keep-alive agent. */
   async close(): Promise<void> {}
 
+  context(doing: string, origin: FailureOrigin): FailureContext {
+    return { doing, origin, dataset: this.label, location: this.destination.location };
+  }
+
   /** The dataset is checked, and `_datapipe_loads` ensured, once per process. */
   private async prepareDataset(ctx: FailureContext): Promise<void> {
     if (this.datasetReady) return;
-    await this.tables.checkDataset(ctx);
-    await this.tables.ensureLoadsTable(ctx);
+    await this.tablesApi.checkDataset(ctx);
+    await this.tablesApi.ensureLoadsTable(ctx);
     this.datasetReady = true;
   }
+}
 
-  /** Load jobs read `gs://` URIs only; a run with no part at all is a broken manifest. */
-  private sourceUris(request: LoadRequest): string[] {
-    const where = `table ${request.model.name}, run ${request.runId}`;
-    if (request.parts.length === 0) throw new ContractError(`${where}: the manifests list no parts — re-run the extractor for this run`);
-    const foreign = request.parts.find((p) => !p.uri.startsWith('gs://'));
-    if (foreign) throw new ContractError(`${where}: part ${foreign.key} is at ${foreign.uri}; BigQuery loads from gs:// only — stage with the gcp cloud's GCS store`);
-    return request.parts.map((p) => p.uri);
+/** One load's jobs: the stage's load jobs, the queries, the transaction script. */
+class BigQuerySession implements WarehouseSession {
+  private readonly runId: string;
+
+  constructor(private readonly bq: BigQueryDriver, private readonly context: SessionContext, private readonly doing: string) {
+    this.runId = context.runId ?? '';
   }
 
-  /** The stage must hold what the manifests promise and no NULL where the target forbids one. */
-  private async checkStage(request: LoadRequest, stage: string, doing: string): Promise<{ staged: number; deduplicated: number }> {
+  async stage(request: LoadRequest): Promise<void> {
     const { model, runId } = request;
-    const [row = {}] = await this.query('check', request, stageCheckSql(model, stage, BIGQUERY_SQL), [], doing, true);
-    const staged = Number(row.staged ?? 0);
-    if (staged !== request.expectedRows) {
-      throw new ContractError(
-        `stage for ${model.name} run ${runId} holds ${staged} rows but the manifests list ${request.expectedRows} — ` +
-          'the staged files are incomplete; re-run the extractor for this run',
+    const stage = stageTableName(model.name, runId);
+    const uris = sourceUris(request);
+    const expires = new Date(this.bq.now().getTime() + this.bq.stageHours * 3_600_000);
+    await this.bq.tablesApi.createStage(stage, stageSchema(model), expires, this.bq.context(this.doing, 'api'));
+    for (const [batch, batchUris] of uriBatches(uris).entries()) {
+      await this.bq.jobs.load(
+        (attempt) => loadJobId(this.bq.ref, model.name, runId, batch, attempt),
+        (jobId, attemptLabel) => loadJobConfig({
+          jobId, location: this.bq.destination.location, dataset: this.bq.ref, stage, model, runId, uris: batchUris, first: batch === 0, attemptLabel,
+        }),
+        this.bq.context(this.doing, 'load'),
       );
     }
-    for (const [i, column] of mustNotBeNull(model).entries()) {
-      const count = Number(row[`null_${i}`] ?? 0);
-      if (count === 0) continue;
-      throw new ContractError(model.primaryKeys.includes(column.name)
-        ? `table ${model.name}, run ${runId}: ${count} staged rows have NULL in primary-key column ${column.name}; ` +
-          'a primary key is never NULL — fix the source rows or the table\'s primary_keys in config.yaml'
-        : `table ${model.name}, run ${runId}: ${count} staged rows have NULL in column ${column.name}, which the ` +
-          'schema declares NOT NULL — regenerate the schema if the source column became nullable');
-    }
-    return { staged, deduplicated: Number(row.deduplicated ?? 0) };
   }
 
-  private query(kind: 'check' | 'commit' | 'count', request: LoadRequest, sql: string, params: QueryParameter[], doing: string, results: boolean) {
-    const { model, runId } = request;
-    const partitioning = this.partitioning.get(model.name);
-    return this.jobs.query(
-      () => queryJobId(kind, this.ref, model.name, runId, this.jobSuffix()),
-      (jobId) => queryJobConfig({ jobId, location: this.destination.location, query: sql, params, labels: jobLabels(model.name, runId) }),
-      { ...this.context(doing, 'query'), ...(partitioning ? { partitioning } : {}) },
+  query(sql: string, params: Record<string, ParamValue>, label: string): Promise<ResultRow[]> {
+    return this.run(label, sql, params, true);
+  }
+
+  async transaction(statements: readonly string[], params: Record<string, ParamValue>): Promise<void> {
+    await this.run('commit', transactionScript(statements), params, false);
+  }
+
+  /** Best effort: the stage's expiration removes it anyway. */
+  async dropStage(): Promise<void> {
+    await this.bq.tablesApi.dropStage(stageTableName(this.context.table, this.runId));
+  }
+
+  private run(kind: string, sql: string, params: Record<string, ParamValue>, results: boolean): Promise<ResultRow[]> {
+    const { table } = this.context;
+    const partitioning = this.bq.partitioning.get(table);
+    return this.bq.jobs.query(
+      () => queryJobId(kind, this.bq.ref, table, this.runId, this.bq.jobSuffix()),
+      (jobId) => queryJobConfig({
+        jobId, location: this.bq.destination.location, query: sql, params: queryParams(paramsUsedBy(sql, params, BIGQUERY_DIALECT.param)),
+        labels: jobLabels(table, this.runId),
+      }),
+      { ...this.bq.context(this.doing, 'query'), ...(partitioning ? { partitioning } : {}) },
       results,
     );
   }
+}
 
-  private context(doing: string, origin: FailureOrigin): FailureContext {
-    return { doing, origin, dataset: this.label, location: this.destination.location };
+/** Load jobs read `gs://` URIs only (BIGQUERY_CAPABILITIES.reads). */
+function sourceUris(request: LoadRequest): string[] {
+  const foreign = request.parts.find((p) => !p.uri.startsWith('gs://'));
+  if (foreign) {
+    throw new ContractError(`table ${request.model.name}, run ${request.runId}: part ${foreign.key} is at ${foreign.uri}; BigQuery loads from gs:// only — stage with the gcp cloud's GCS store`);
+  }
+  return request.parts.map((p) => p.uri);
+}
+
+/** The gcp warehouse: the shared load protocol over BigQuery. */
+export class BigQueryWarehouse extends SqlWarehouse {
+  constructor(readonly bigquery: BigQueryDriver, log: Logger) {
+    super(bigquery, log);
   }
 }
 
@@ -190,5 +193,5 @@ export async function openBigQueryWarehouse(destination: GcpDestination, log: Lo
     ...(options.credentials ? { credentials: options.credentials } : {}),
     ...(options.autoRetry !== undefined ? { autoRetry: options.autoRetry } : {}),
   });
-  return new BigQueryWarehouse(destination, client, log, options);
+  return new BigQueryWarehouse(new BigQueryDriver(destination, client, log, options), log);
 }

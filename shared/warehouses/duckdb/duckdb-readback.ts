@@ -1,7 +1,7 @@
 import { DuckDBInstance, JSDuckDBValueConverter } from '@duckdb/node-api';
 import { decimalTextToBytes } from '../../avro/decimal.js';
 import type { AvroValue, Column, Row, TableModel } from '../../model/column.js';
-import { quoteIdentifier as quote } from './duckdb-sql.js';
+import { quoteIdentifier as quote } from './duckdb-dialect.js';
 
 /**
  * Reads a target table back in the AVRO-ready row form, so it can be compared with the source

@@ -2,42 +2,41 @@ import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Readable } from 'node:stream';
 import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
-import { readAvroRecords } from '../../avro/part-reader.js';
+import { AvroDecodeError, readAvroRecords } from '../../avro/part-reader.js';
 import { ContractError, TerminalError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import type { TableModel } from '../../model/column.js';
 import { ValueError } from '../../model/value-error.js';
-import type { LoadRequest, LoadResult, Warehouse } from '../warehouse.js';
+import { createLoadsTableSql, LOADS_TABLE, type LoadTables } from '../sql/load-sql.js';
+import { SqlWarehouse } from '../sql-warehouse.js';
+import { paramsUsedBy, type ParamValue, type ResultRow, type SessionContext, type WarehouseDriver, type WarehouseSession } from '../warehouse-driver.js';
+import type { LoadRequest } from '../warehouse.js';
+import { DUCKDB_CAPABILITIES } from './duckdb-capabilities.js';
 import { classifyDuckDbError } from './duckdb-errors.js';
-import {
-  countSql, createLoadsTableSql, createStageSql, createTableSql, dedupCountSql, describeTargetSql,
-  dropStageSql, forgetLoadSql, mergeSql, mustNotBeNull, recordLoadSql, replaceSql, stageCheckSql,
-  stageTableName,
-} from './duckdb-sql.js';
+import { createStageSql, createTableSql, describeTargetSql, dropStageSql, stageRef, stageTableName, targetRef } from './duckdb-sql.js';
 import { StageWriter } from './duckdb-stage-writer.js';
 import { targetDrift } from './duckdb-target-check.js';
 
 /**
- * The `local` cloud's warehouse: an embedded DuckDB file (or `:memory:`), tables in `main`.
- * Each operation takes its own connection, so stages (temp tables) are private to their load and
- * loads of different tables may run side by side. DuckDB has no table partitioning or clustering;
- * the partition column only orders the deduplication.
+ * The `local` cloud's warehouse driver: an embedded DuckDB file (or `:memory:`), tables in `main`.
+ * Each session is its own connection, so stages (temp tables) are private to their load and loads
+ * of different tables may run side by side. DuckDB has no table partitioning or clustering; the
+ * partition column only orders the deduplication.
  */
-export class DuckDbWarehouse implements Warehouse {
-  constructor(
-    private readonly instance: DuckDBInstance,
-    /** The database path, for messages. */
-    readonly path: string,
-    private readonly log: Logger,
-  ) {}
+export class DuckDbDriver implements WarehouseDriver {
+  readonly capabilities = DUCKDB_CAPABILITIES;
+  readonly loadsTable = targetRef(LOADS_TABLE);
 
-  async ensureTable(model: TableModel, partitionColumn: string | null): Promise<void> {
-    if (partitionColumn !== null && !model.columns.some((c) => c.name === partitionColumn)) {
-      throw new TerminalError(`table ${model.name}: partition column ${partitionColumn} is not one of its columns`);
-    }
+  constructor(private readonly instance: DuckDBInstance, readonly path: string) {}
+
+  tables(model: TableModel, runId: string): LoadTables {
+    return { target: targetRef(model.name), stage: stageRef(stageTableName(model.name, runId)), loads: this.loadsTable };
+  }
+
+  async ensureTable(model: TableModel): Promise<void> {
     await this.withConnection(`creating ${model.name} in DuckDB ${this.path}`, async (connection) => {
       await connection.run(createTableSql(model));
-      await connection.run(createLoadsTableSql());
+      await connection.run(createLoadsTableSql(this.loadsTable, this.capabilities.dialect));
       const reader = await connection.runAndReadAll(describeTargetSql(), [model.name]);
       const existing = reader.getRows().map(([name, type]) => ({ name: String(name), type: String(type) }));
       const drift = targetDrift(model, existing);
@@ -45,32 +44,12 @@ export class DuckDbWarehouse implements Warehouse {
     });
   }
 
-  async load(request: LoadRequest): Promise<LoadResult> {
-    const { model, runId } = request;
-    const stage = stageTableName(model.name, runId);
-    const context = `loading ${model.name} run ${runId} into DuckDB ${this.path}`;
-    return this.withConnection(context, async (connection) => {
-      try {
-        await connection.run(createStageSql(model, stage));
-        const started = performance.now();
-        await this.stageParts(connection, stage, request);
-        const staged = await this.checkStage(connection, stage, request);
-        const seconds = (performance.now() - started) / 1000;
-        this.log.info({ table: model.name, run_id: runId, phase: 'stage', rows: staged, seconds, rows_per_s: Math.round(staged / seconds) }, 'staged');
-        const deduplicated = Number(await scalar(connection, dedupCountSql(model, stage)));
-        const targetRows = await this.commit(connection, stage, request, staged, deduplicated);
-        this.log.info({ table: model.name, run_id: runId, phase: 'merge', mode: request.mode, staged, deduplicated, target_rows: targetRows }, 'loaded');
-        return { staged, deduplicated, targetRows };
-      } finally {
-        await connection.run(dropStageSql(stage)).catch(() => undefined);
-      }
-    });
+  withSession<T>(context: SessionContext, work: (session: WarehouseSession) => Promise<T>): Promise<T> {
+    const doing = `loading ${context.table}${context.runId ? ` run ${context.runId}` : ''} into DuckDB ${this.path}`;
+    return this.withConnection(doing, (connection) => work(new DuckDbSession(connection, doing)));
   }
 
-  /**
-   * A connection of its own, for callers that read what was loaded (the demo, tests). The caller
-   * closes it (`closeSync`) before `close()`.
-   */
+  /** A connection of its own, for callers that read what was loaded (the demo, tests); they close it. */
   async connect(): Promise<DuckDBConnection> {
     try {
       return await this.instance.connect();
@@ -83,82 +62,6 @@ export class DuckDbWarehouse implements Warehouse {
     this.instance.closeSync();
   }
 
-  /** Streams every part through the AVRO reader into the stage, in manifest order. */
-  private async stageParts(connection: DuckDBConnection, stage: string, request: LoadRequest): Promise<void> {
-    const writer = await StageWriter.open(connection, stage, request.model);
-    let done = false;
-    try {
-      for (const part of request.parts) {
-        let stream: Readable | undefined;
-        let row = 0;
-        try {
-          stream = await request.openPart(part.key);
-          for await (const record of readAvroRecords(stream)) {
-            writer.append(record);
-            row++;
-          }
-        } catch (error) {
-          const where = `table ${request.model.name}, run ${request.runId}, part ${part.key}, row ${row}`;
-          if (error instanceof ValueError) throw new ContractError(`${where}: ${error.message}`, { cause: error });
-          // A store, decoder or appender failure: named by part, classified like any DuckDB error.
-          throw classifyDuckDbError(error, where);
-        } finally {
-          stream?.destroy();
-        }
-      }
-      writer.close();
-      done = true;
-    } finally {
-      if (!done) writer.abandon();
-    }
-  }
-
-  /** The stage must hold what the manifests promise and no NULL where the target forbids one. */
-  private async checkStage(connection: DuckDBConnection, stage: string, request: LoadRequest): Promise<number> {
-    const { model, runId } = request;
-    const reader = await connection.runAndReadAll(stageCheckSql(model, stage));
-    const [rows, ...nulls] = (reader.getRows()[0] ?? []).map(Number);
-    const staged = rows ?? 0;
-    if (staged !== request.expectedRows) {
-      throw new ContractError(
-        `stage for ${model.name} run ${runId} holds ${staged} rows but the manifests list ${request.expectedRows} — ` +
-          'the staged files are incomplete; re-run the extractor for this run',
-      );
-    }
-    for (const [i, column] of mustNotBeNull(model).entries()) {
-      const count = nulls[i] ?? 0;
-      if (count === 0) continue;
-      const isKey = model.primaryKeys.includes(column.name);
-      throw new ContractError(isKey
-        ? `table ${model.name}, run ${runId}: ${count} staged rows have NULL in primary-key column ${column.name}; ` +
-          'a primary key is never NULL — fix the source rows or the table\'s primary_keys in config.yaml'
-        : `table ${model.name}, run ${runId}: ${count} staged rows have NULL in column ${column.name}, which the ` +
-          'schema declares NOT NULL — regenerate the schema if the source column became nullable');
-    }
-    return staged;
-  }
-
-  /** Merge or replace, and record the load, in one transaction. Returns the target's row count. */
-  private async commit(connection: DuckDBConnection, stage: string, request: LoadRequest, staged: number, loaded: number): Promise<number> {
-    const { model, runId, mode, partitionColumn } = request;
-    const statements = mode === 'full'
-      ? replaceSql(model, model.name, stage, partitionColumn)
-      : [mergeSql(model, model.name, stage, partitionColumn)];
-    const loadRow: DuckDBValue[] = [model.name, runId, mode, BigInt(staged), BigInt(loaded), request.watermark];
-    await connection.run('BEGIN TRANSACTION');
-    try {
-      for (const sql of statements) await connection.run(sql);
-      await connection.run(forgetLoadSql(), [model.name, runId]);
-      await connection.run(recordLoadSql(), loadRow);
-      const targetRows = Number(await scalar(connection, countSql(model.name)));
-      await connection.run('COMMIT');
-      return targetRows;
-    } catch (error) {
-      await connection.run('ROLLBACK').catch(() => undefined);
-      throw error;
-    }
-  }
-
   private async withConnection<T>(context: string, work: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
     let connection: DuckDBConnection | undefined;
     try {
@@ -169,6 +72,102 @@ export class DuckDbWarehouse implements Warehouse {
     } finally {
       connection?.closeSync();
     }
+  }
+}
+
+/** One load's connection: the temp stage, its checks and the transaction all run on it. */
+class DuckDbSession implements WarehouseSession {
+  constructor(private readonly connection: DuckDBConnection, private readonly doing: string) {}
+
+  async stage(request: LoadRequest, tables: LoadTables): Promise<void> {
+    await this.run(this.doing, createStageSql(request.model, tables.stage));
+    const writer = await StageWriter.open(this.connection, stageTableName(request.model.name, request.runId), request.model);
+    let done = false;
+    try {
+      for (const part of request.parts) await this.stagePart(writer, request, part.key);
+      writer.close();
+      done = true;
+    } finally {
+      if (!done) writer.abandon();
+    }
+  }
+
+  async query(sql: string, params: Record<string, ParamValue>): Promise<ResultRow[]> {
+    try {
+      const reader = await this.connection.runAndReadAll(sql, bind(sql, params));
+      return reader.getRowObjects();
+    } catch (error) {
+      throw classifyDuckDbError(error, this.doing);
+    }
+  }
+
+  async transaction(statements: readonly string[], params: Record<string, ParamValue>): Promise<void> {
+    await this.run(this.doing, 'BEGIN TRANSACTION');
+    try {
+      for (const sql of statements) await this.run(this.doing, sql, bind(sql, params));
+      await this.run(this.doing, 'COMMIT');
+    } catch (error) {
+      await this.connection.run('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+  }
+
+  async dropStage(tables: LoadTables): Promise<void> {
+    await this.connection.run(dropStageSql(tables.stage)).catch(() => undefined);
+  }
+
+  /** Streams one part through the AVRO reader into the stage; failures name the part and row. */
+  private async stagePart(writer: StageWriter, request: LoadRequest, key: string): Promise<void> {
+    let stream: Readable | undefined;
+    let row = 0;
+    try {
+      stream = await request.openPart(key);
+      for await (const record of readAvroRecords(stream)) {
+        writer.append(record);
+        row++;
+      }
+    } catch (error) {
+      const where = `table ${request.model.name}, run ${request.runId}, part ${key}, row ${row}`;
+      if (error instanceof ValueError) throw new ContractError(`${where}: ${error.message}`, { cause: error });
+      if (error instanceof AvroDecodeError) {
+        throw new ContractError(`${where}: the part is damaged (${error.message}) — re-run the extractor for this run`, { cause: error });
+      }
+      // A store, decoder or appender failure: named by part, classified like any DuckDB error.
+      throw classifyDuckDbError(error, where);
+    } finally {
+      stream?.destroy();
+    }
+  }
+
+  private async run(context: string, sql: string, values?: Record<string, DuckDBValue>): Promise<void> {
+    try {
+      await this.connection.run(sql, values);
+    } catch (error) {
+      throw classifyDuckDbError(error, context);
+    }
+  }
+}
+
+/** The named values a statement uses, integers as BIGINT. */
+function bind(sql: string, params: Record<string, ParamValue>): Record<string, DuckDBValue> | undefined {
+  const used = paramsUsedBy(sql, params, DUCKDB_CAPABILITIES.dialect.param);
+  const entries = Object.entries(used).map(([name, value]): [string, DuckDBValue] => [name, typeof value === 'number' ? BigInt(value) : value]);
+  return entries.length > 0 ? Object.fromEntries(entries) : undefined;
+}
+
+/** The local warehouse: the shared protocol over DuckDB, plus direct connections for readers. */
+export class DuckDbWarehouse extends SqlWarehouse {
+  constructor(readonly duckdb: DuckDbDriver, log: Logger) {
+    super(duckdb, log);
+  }
+
+  get path(): string {
+    return this.duckdb.path;
+  }
+
+  /** A connection of its own, for callers that read what was loaded (the demo, tests); they close it before `close()`. */
+  connect(): Promise<DuckDBConnection> {
+    return this.duckdb.connect();
   }
 }
 
@@ -185,13 +184,8 @@ export async function openDuckDbWarehouse(path: string, log: Logger): Promise<Du
     });
   }
   try {
-    return new DuckDbWarehouse(await DuckDBInstance.create(path), path, log);
+    return new DuckDbWarehouse(new DuckDbDriver(await DuckDBInstance.create(path), path), log);
   } catch (error) {
     throw classifyDuckDbError(error, `opening DuckDB ${path}`);
   }
-}
-
-async function scalar(connection: DuckDBConnection, sql: string): Promise<DuckDBValue> {
-  const reader = await connection.runAndReadAll(sql);
-  return reader.getRows()[0]?.[0] ?? null;
 }

@@ -3,11 +3,12 @@
  * BigQuery REST API (test/support/bigquery-recorder.ts): every jobs.insert payload, job id,
  * location, query text and parameter, and how it reacts to what BigQuery answers (409 on a job
  * id, a failed or cancelled job, a short stage). The fake executes no SQL; the SQL runs for real
- * in its DuckDB twin (bigquery-twin.test.ts) and against BigQuery in bigquery-live.test.ts.
+ * on DuckDB (test/integration/warehouses/load-sql-duckdb.test.ts) and against BigQuery in bigquery-live.test.ts.
  */
 import { describe, expect, it } from 'vitest';
 import { ContractError, TerminalError, TransientError } from '../../../shared/errors.js';
-import { BIGQUERY_SQL, commitStatements, transactionScript } from '../../../shared/warehouses/bigquery/bigquery-merge-sql.js';
+import { BIGQUERY_DIALECT, transactionScript } from '../../../shared/warehouses/bigquery/bigquery-dialect.js';
+import { commitStatements } from '../../../shared/warehouses/sql/load-sql.js';
 import { loadJobId } from '../../../shared/warehouses/bigquery/bigquery-names.js';
 import {
   COMMIT, DATASET, DESTINATION, jobHash, jobIdOf, NOW, orders, request, RUN, STAGE, STAGE_CHECK, useFake,
@@ -75,12 +76,13 @@ describe('BigQueryWarehouse.load against a FAKE BigQuery REST API (real client)'
       configuration: {
         labels: { datapipe_table: 'orders', datapipe_run: 'r1' },
         query: {
-          query: transactionScript(commitStatements(orders, 'incremental', tables, 'updated_at', BIGQUERY_SQL)),
+          query: transactionScript(commitStatements(orders, 'incremental', tables, 'updated_at', BIGQUERY_DIALECT)),
           useLegacySql: false,
           parameterMode: 'NAMED',
           queryParameters: [
             { name: 'table_name', parameterType: { type: 'STRING' }, parameterValue: { value: 'orders' } },
             { name: 'run_id', parameterType: { type: 'STRING' }, parameterValue: { value: 'r1' } },
+            { name: 'base_run_id', parameterType: { type: 'STRING' }, parameterValue: {} },
             { name: 'mode', parameterType: { type: 'STRING' }, parameterValue: { value: 'incremental' } },
             { name: 'rows_staged', parameterType: { type: 'INT64' }, parameterValue: { value: '4' } },
             { name: 'rows_loaded', parameterType: { type: 'INT64' }, parameterValue: { value: '3' } },
@@ -99,7 +101,7 @@ describe('BigQueryWarehouse.load against a FAKE BigQuery REST API (real client)'
     const warehouse = await t.open();
     await warehouse.load(request({ mode: 'full', watermark: null }));
     const commit = t.fake.jobInserts().find((j) => COMMIT.test(j.configuration.query?.query ?? ''));
-    expect(commit?.configuration.query?.query).toMatch(/^BEGIN TRANSACTION;\nDELETE FROM `proj-test`\.`raw`\.`orders` WHERE TRUE;\nINSERT INTO `proj-test`\.`raw`\.`orders` \(/);
+    expect(commit?.configuration.query?.query).toMatch(/^BEGIN TRANSACTION;\nSELECT IF\(.*ERROR\('datapipe_stale_run'\), NULL\);\nDELETE FROM `proj-test`\.`raw`\.`orders` WHERE TRUE;\nINSERT INTO `proj-test`\.`raw`\.`orders` \(/);
     expect((commit?.configuration.query as unknown as { queryParameters: unknown[] }).queryParameters.at(-1)).toEqual({ name: 'watermark', parameterType: { type: 'STRING' }, parameterValue: {} });
   });
 

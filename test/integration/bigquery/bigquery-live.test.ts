@@ -24,6 +24,7 @@ import { liveGcp } from '../../support/gcp-live.js';
 import { MemoryStore } from '../../support/memory-store.js';
 import { column } from '../../support/model-fixtures.js';
 import { days, decimal, micros, writeParts } from '../duckdb/load-fixtures.js';
+import { previousRun } from '../duckdb/load-fixtures.js';
 
 const env = liveGcp('bigquery-live', 'run the BigQuery warehouse against real BigQuery');
 
@@ -94,7 +95,7 @@ describe.skipIf(!env.available)(`BigQueryWarehouse against real BigQuery (${env.
       gcsParts.push({ ...part, key: name, uri: `gs://${env.bucket}/${name}` });
     }
     const request: LoadRequest = {
-      model, mode, runId, partitionColumn: 'updated_at', parts: gcsParts, watermark,
+      model, mode, runId, baseRunId: previousRun(runId), partitionColumn: 'updated_at', parts: gcsParts, watermark,
       expectedRows: gcsParts.reduce((sum, p) => sum + p.rows, 0),
       openPart: async () => { throw new Error('not read through the client'); },
     };

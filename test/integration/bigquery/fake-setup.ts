@@ -37,7 +37,7 @@ export const COMMIT = /^BEGIN TRANSACTION;/;
 export function request(overrides: Partial<LoadRequest> = {}): LoadRequest {
   const parts = [0, 1].map((i) => ({ key: `p/orders/run=${RUN}/part-0-${i}.avro`, uri: `gs://stage-bucket/p/orders/run=${RUN}/part-0-${i}.avro`, rows: 2, bytes: 100 }));
   return {
-    model: orders, mode: 'incremental', runId: RUN, partitionColumn: 'updated_at', parts, expectedRows: 4, watermark: '2026-11-25 23:59:59',
+    model: orders, mode: 'incremental', runId: RUN, baseRunId: null, partitionColumn: 'updated_at', parts, expectedRows: 4, watermark: '2026-11-25 23:59:59',
     openPart: async () => { throw new Error('BigQuery loads from gs:// URIs; parts are never read through the client'); },
     ...overrides,
   };

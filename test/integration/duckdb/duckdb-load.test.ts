@@ -124,10 +124,10 @@ describe('DuckDbWarehouse.load against in-memory DuckDB with real AVRO parts', (
     const staged: Row[] = EXACT_TIES.staged.map(([id, amount, ratio, note]) =>
       ({ id, updated_at: micros(EXACT_TIES.stamp), amount: amount === null ? null : decimal(amount, 38, 9), ratio, note }));
     await warehouse.ensureTable(priced, 'updated_at');
-    const runs: [string, Row[][]][] = [['forward', [staged.slice(0, 5), staged.slice(5)]], ['reversed', [[...staged].reverse()]]];
-    for (const [runId, parts] of runs) {
+    const runs: [string, string | null, Row[][]][] = [['forward', null, [staged.slice(0, 5), staged.slice(5)]], ['reversed', 'forward', [[...staged].reverse()]]];
+    for (const [runId, baseRunId, parts] of runs) {
       const written = await writeParts(store, priced, runId, parts);
-      const result = await warehouse.load(loadRequest(store, priced, runId, written, { mode: 'full', partitionColumn: 'updated_at' }));
+      const result = await warehouse.load(loadRequest(store, priced, runId, written, { mode: 'full', partitionColumn: 'updated_at', baseRunId }));
       expect(result).toEqual({ staged: 10, deduplicated: 5, targetRows: 5 });
       expect(await query(warehouse, 'SELECT id, CAST(amount AS VARCHAR), CAST(ratio AS VARCHAR), note FROM main.priced ORDER BY id')).toEqual(EXACT_TIES.kept);
     }

@@ -43,9 +43,17 @@ export async function writeParts(store: MemoryStore, model: TableModel, runId: s
 
 export interface RequestOptions {
   mode?: LoadMode;
+  /** The run this one continues; default: the run before it in test naming (r2 → r1, r1 → none). */
+  baseRunId?: string | null;
   partitionColumn?: string | null;
   expectedRows?: number;
   watermark?: string | null;
+}
+
+/** Test runs are named r1, r2, …: each continues the one before it. */
+export function previousRun(runId: string): string | null {
+  const n = Number(/^r(\d+)$/.exec(runId)?.[1] ?? 0);
+  return n > 1 ? `r${n - 1}` : null;
 }
 
 export function loadRequest(store: MemoryStore, model: TableModel, runId: string, parts: StagedPart[], options: RequestOptions = {}): LoadRequest {
@@ -53,6 +61,7 @@ export function loadRequest(store: MemoryStore, model: TableModel, runId: string
     model,
     mode: options.mode ?? 'incremental',
     runId,
+    baseRunId: options.baseRunId !== undefined ? options.baseRunId : previousRun(runId),
     partitionColumn: options.partitionColumn === undefined ? null : options.partitionColumn,
     parts,
     expectedRows: options.expectedRows ?? parts.reduce((sum, p) => sum + p.rows, 0),

@@ -34,7 +34,7 @@ describe.skipIf(skipWithoutFakeGcsServer('gcs integration'))('the gcp staging ta
     ['127.0.0.1:<port>', (port: number) => `127.0.0.1:${port}`],
   ])('STORAGE_EMULATOR_HOST=%s: keys land under <prefix>/<project>/<table>/ and the state protocol works unchanged', async (_form, value) => {
     process.env.STORAGE_EMULATOR_HOST = value(gcs.server.port);
-    const { store, prefix } = openStaging(gcpDestination(gcs.bucket));
+    const { store, prefix } = await openStaging(gcpDestination(gcs.bucket));
     expect(prefix).toBe('landing/erp');
     const layout = new StagingLayout(prefix, 'migracion-ventas', 'VENTAS_CABECERA');
 
@@ -45,7 +45,7 @@ describe.skipIf(skipWithoutFakeGcsServer('gcs integration'))('the gcp staging ta
     const key = 'landing/erp/migracion-ventas/ventas_cabecera/_state.json';
     expect(committed).toEqual({ state, version: (await rawMetadata(gcs.server.endpoint, gcs.bucket, key))!.generation });
     await expect(commitState(store, layout, { ...state, runId: 'r2' }, null)).rejects.toThrow(new PreconditionFailedError(
-      `${key} was advanced by another loader while run r2 was loading — its merge is committed and idempotent; re-run the extractor and loader for a new run`,
+      `${key} was advanced by another loader while run r2 was loading — its merge is committed and idempotent; re-run the loader (it reconciles the state with the warehouse's record)`,
     ));
     await commitState(store, layout, { ...state, runId: 'r2' }, committed!.version);
     expect((await readState(store, layout))?.state.runId).toBe('r2');
@@ -69,15 +69,15 @@ describe.skipIf(skipWithoutFakeGcsServer('gcs integration'))('the gcp staging ta
 
   it('publishes an AVRO part written by PartUpload, byte for byte as the writer hashed it', async () => {
     process.env.STORAGE_EMULATOR_HOST = gcs.server.endpoint;
-    const { store, prefix } = openStaging(gcpDestination(gcs.bucket));
-    const key = new StagingLayout(prefix, 'migracion-ventas', 'VENTAS_CABECERA').partKey('r1', 0, 1);
+    const { store, prefix } = await openStaging(gcpDestination(gcs.bucket));
+    const key = new StagingLayout(prefix, 'migracion-ventas', 'VENTAS_CABECERA').partKey('r1', 0, '0a1b2c3d', 1);
     const schema = JSON.stringify({ type: 'record', name: 'ventas_cabecera', fields: [{ name: 'id', type: 'long' }] });
     const part = new PartUpload(store, key, schema, 'null', 64 * 1024);
     // Each record is one zig-zag long: 2 → 1, so a block of n records is n bytes of 0x02.
     for (let block = 0; block < 40; block++) await part.writeBlock(50_000, Buffer.alloc(50_000, 0x02));
     const info = await part.finish();
     const stored = (await rawBody(gcs.server.endpoint, gcs.bucket, key))!;
-    expect(info).toEqual({ key: 'landing/erp/migracion-ventas/ventas_cabecera/run=r1/part-0000-000001.avro', rows: 2_000_000, bytes: stored.length, sha256: sha256(stored) });
+    expect(info).toEqual({ key: 'landing/erp/migracion-ventas/ventas_cabecera/run=r1/part-0000-0a1b2c3d-000001.avro', rows: 2_000_000, bytes: stored.length, sha256: sha256(stored) });
     expect(stored.subarray(0, 4)).toEqual(Buffer.from('Obj\x01', 'latin1'));
   });
 
@@ -86,7 +86,7 @@ describe.skipIf(skipWithoutFakeGcsServer('gcs integration'))('the gcp staging ta
     try {
       const script = `
         const { openStaging } = await import(${JSON.stringify(join(ROOT, 'dist/shared/stores/registry.js'))});
-        const { store, prefix } = openStaging(${JSON.stringify(gcpDestination(gcs.bucket))});
+        const { store, prefix } = await openStaging(${JSON.stringify(gcpDestination(gcs.bucket))});
         await store.put(prefix + '/child/_manifest.json', '{"rows":1}');
         const listed = await store.list(prefix + '/');
         const read = (await store.getVersioned(prefix + '/child/_manifest.json')).body.toString();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { TerminalError } from '../../../shared/errors.js';
-import { loadJobConfig, loadRecordParams, queryJobConfig, uriBatches } from '../../../shared/warehouses/bigquery/bigquery-job-config.js';
+import { loadJobConfig, queryJobConfig, queryParams, uriBatches } from '../../../shared/warehouses/bigquery/bigquery-job-config.js';
 import {
   checkDatasetRef, labelValue, loadJobId, queryJobId, stageTableName, tableRef,
 } from '../../../shared/warehouses/bigquery/bigquery-names.js';
@@ -95,7 +95,7 @@ describe('loadJobConfig', () => {
 
 describe('queryJobConfig', () => {
   it('binds the loads record as named parameters, a NULL watermark without a value', () => {
-    const params = loadRecordParams({ table: 'ventas_linea', runId: 'R1', mode: 'incremental', staged: 5, deduplicated: 4, watermark: null });
+    const params = queryParams({ table_name: 'ventas_linea', run_id: 'R1', mode: 'incremental', rows_staged: 5, rows_loaded: 4, watermark: null });
     expect(queryJobConfig({ jobId: 'q1', location: 'EU', query: 'SELECT 1', params, labels: { datapipe_table: 't' } })).toEqual({
       jobId: 'q1',
       location: 'EU',

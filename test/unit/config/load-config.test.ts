@@ -34,7 +34,7 @@ describe('loadConfig — valid configs', () => {
         cloud: 'gcp',
         gcp: { project_id: 'empresa-datalake-prod', dataset: 'raw_ventas', bucket: 'empresa-staging-bucket', location: 'us-central1' },
       },
-      staging: { codec: 'deflate', part_size_mb: 128, batch_rows: 10_000 },
+      staging: { codec: 'deflate', part_size_mb: 128, batch_rows: 10_000, retention_runs: 7 },
       schedule: '0 2 * * *',
       tables: [{
         name: 'VENTAS_CABECERA', load_mode: 'incremental', partition_column: 'FECHA_VENTA',
@@ -64,7 +64,7 @@ describe('loadConfig — valid configs', () => {
       cloud: 'local',
       local: { path: join(dir, '.datapipe/staging'), warehouse: join(dir, '.datapipe/warehouse.duckdb') },
     });
-    expect(config.staging).toEqual({ codec: 'null', part_size_mb: 64, batch_rows: 500 });
+    expect(config.staging).toEqual({ codec: 'null', part_size_mb: 64, batch_rows: 500, retention_runs: 7 });
     expect(config.schedule).toBe('hourly');
     expect(config.tables).toEqual([{ name: 'orders', load_mode: 'full', null_watermark: 'fail', chunks: 1 }]);
   });

@@ -20,13 +20,15 @@ describe('StagingLayout', () => {
     expect(prefixed.stateKey).toBe('datapipe/erp/ventas_cabecera/_state.json');
     expect(prefixed.runPrefix(RUN)).toBe(`datapipe/erp/ventas_cabecera/run=${RUN}/`);
     expect(prefixed.windowKey(RUN)).toBe(`datapipe/erp/ventas_cabecera/run=${RUN}/_window.json`);
-    expect(prefixed.partKey(RUN, 3, 12)).toBe(`datapipe/erp/ventas_cabecera/run=${RUN}/part-0003-000012.avro`);
-    expect(prefixed.partKey(RUN, 0, 0)).toBe(`datapipe/erp/ventas_cabecera/run=${RUN}/part-0000-000000.avro`);
+    expect(prefixed.partKey(RUN, 3, '0a1b2c3d', 12)).toBe(`datapipe/erp/ventas_cabecera/run=${RUN}/part-0003-0a1b2c3d-000012.avro`);
+    expect(prefixed.partKey(RUN, 0, 'ffffffff', 0)).toBe(`datapipe/erp/ventas_cabecera/run=${RUN}/part-0000-ffffffff-000000.avro`);
+    expect(prefixed.runEntryKey(RUN)).toBe(`datapipe/erp/ventas_cabecera/_runs/${RUN}.json`);
+    expect(prefixed.runIndexPrefix).toBe('datapipe/erp/ventas_cabecera/_runs/');
 
     const bare = new StagingLayout(undefined, 'erp', 'VENTAS_CABECERA');
     expect(bare.stateKey).toBe('erp/ventas_cabecera/_state.json');
     expect(bare.windowKey('r1')).toBe('erp/ventas_cabecera/run=r1/_window.json');
-    expect(bare.partKey('r1', 1023, 999_999)).toBe('erp/ventas_cabecera/run=r1/part-1023-999999.avro');
+    expect(bare.partKey('r1', 1023, 'a', 999_999)).toBe('erp/ventas_cabecera/run=r1/part-1023-a-999999.avro');
   });
 
   it('has one manifest per chunk, and the plain name for a run read in one piece', () => {
@@ -38,9 +40,9 @@ describe('StagingLayout', () => {
     expect(layout.manifestKey('r1', { index: 1023, count: 1024 })).toBe('erp/ventas/run=r1/_manifest-1023.json');
   });
 
-  it('sorts part keys in write order within a run', () => {
+  it('sorts one attempt\'s part keys in write order within a run', () => {
     const layout = new StagingLayout(undefined, 'erp', 'VENTAS');
-    const keys = [layout.partKey('r', 0, 2), layout.partKey('r', 0, 10), layout.partKey('r', 1, 0), layout.partKey('r', 10, 0)];
+    const keys = [layout.partKey('r', 0, 'a', 2), layout.partKey('r', 0, 'a', 10), layout.partKey('r', 1, 'a', 0), layout.partKey('r', 10, 'a', 0)];
     expect([...keys].reverse().sort()).toEqual(keys);
   });
 
@@ -48,7 +50,7 @@ describe('StagingLayout', () => {
     const layout = new StagingLayout('datapipe', 'erp', 'VENTAS');
 
     it('reads the run id from any key in a run folder', () => {
-      expect(layout.runIdOf(layout.partKey(RUN, 0, 1))).toBe(RUN);
+      expect(layout.runIdOf(layout.partKey(RUN, 0, 'a', 1))).toBe(RUN);
       expect(layout.runIdOf(layout.manifestKey('scheduled__2026-11-26T02_00_00_00_00', { index: 2, count: 8 }))).toBe('scheduled__2026-11-26T02_00_00_00_00');
       expect(layout.runIdOf(layout.windowKey('r1'))).toBe('r1');
     });

@@ -61,7 +61,7 @@ describe('table state over a local store', () => {
     await commitState(store, layout, rival, stale);
     const error = await commitState(store, layout, second, stale).then(() => null, (e: unknown) => e);
     expect(error).toEqual(new PreconditionFailedError(
-      `${STATE_KEY} was advanced by another loader while run r2 was loading — its merge is committed and idempotent; re-run the extractor and loader for a new run`,
+      `${STATE_KEY} was advanced by another loader while run r2 was loading — its merge is committed and idempotent; re-run the loader (it reconciles the state with the warehouse's record)`,
     ));
     expect(error).toBeInstanceOf(PreconditionFailedError);
     expect((error as Error).cause).toBeInstanceOf(PreconditionFailedError);
@@ -71,7 +71,7 @@ describe('table state over a local store', () => {
   it('refuses to create a state that already exists', async () => {
     await commitState(store, layout, first, null);
     await expect(commitState(store, layout, second, null)).rejects.toThrow(new PreconditionFailedError(
-      `${STATE_KEY} was advanced by another loader while run r2 was loading — its merge is committed and idempotent; re-run the extractor and loader for a new run`,
+      `${STATE_KEY} was advanced by another loader while run r2 was loading — its merge is committed and idempotent; re-run the loader (it reconciles the state with the warehouse's record)`,
     ));
     expect((await readState(store, layout))?.state).toEqual(first);
   });

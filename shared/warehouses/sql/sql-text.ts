@@ -3,8 +3,8 @@
  * looked up by target name (a misnamed key or partition column is a config error, exit 2), and
  * the indentation of a nested statement.
  */
-import { TerminalError } from '../errors.js';
-import type { Column, TableModel } from '../model/column.js';
+import { TerminalError } from '../../errors.js';
+import type { Column, TableModel } from '../../model/column.js';
 
 /** The model's columns, quoted by the warehouse's rule, comma-separated in model order. */
 export function columnList(model: TableModel, quote: (name: string) => string): string {

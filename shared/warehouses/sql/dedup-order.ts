@@ -9,31 +9,28 @@
  * so there the row itself must break the tie; using the same rule everywhere means the same staged
  * rows give the same target on every warehouse. Ordering by the values is deterministic, needs no
  * hash that only one engine has, and the engines order every type DataPipe writes alike once NULL
- * and NaN placement is made explicit (their defaults differ). The BigQuery SQL and its DuckDB twin
- * (bigquery-merge-sql.ts) and the local DuckDB warehouse (duckdb-sql.ts) all take the order here.
+ * and NaN placement is made explicit (their defaults differ). See docs/warehouses.md.
  */
-import type { TableModel } from '../model/column.js';
+import type { TableModel } from '../../model/column.js';
+import type { SqlDialect } from './sql-dialect.js';
 import { requireColumn } from './sql-text.js';
-
-/** The spellings the order needs from a warehouse's SQL. */
-export interface DedupDialect {
-  /** A quoted, validated identifier. */
-  quote(name: string): string;
-  /** TRUE where a float value is NaN. */
-  isNan(expression: string): string;
-}
 
 /**
  * The window order that picks the surviving row of a key: the partition column first, then every
  * other non-key column in model order. Each column contributes `c IS NULL` (FALSE sorts first, so
- * NULL loses), for floats `isNan(c)`, then `c DESC`. Empty when every column is a key column.
+ * NULL loses), for floats `isNan(c)` and then `-c ASC`, for the rest `c DESC`. Empty when every
+ * column is a key column.
+ *
+ * Floats are ordered by their negation, never by the bare column: an engine may return a window's
+ * sort key in place of the value (DuckDB hands back -0.0 as 0.0 when the column itself is the key),
+ * and the survivor must reach the target exactly as it was staged. -c ASC orders like c DESC.
  */
-export function dedupOrder(model: TableModel, partitionColumn: string | null, d: DedupDialect): string[] {
+export function dedupOrder(model: TableModel, partitionColumn: string | null, d: Pick<SqlDialect, 'quote' | 'isNan'>): string[] {
   const first = partitionColumn === null ? [] : [requireColumn(model, partitionColumn, 'partition')];
   const rest = model.columns.filter((c) => !model.primaryKeys.includes(c.name) && c.name !== partitionColumn);
   return [...first, ...rest].flatMap((column) => {
     const name = d.quote(column.name);
-    const nan = column.type.kind === 'float32' || column.type.kind === 'float64' ? [d.isNan(name)] : [];
-    return [`${name} IS NULL`, ...nan, `${name} DESC`];
+    const isFloat = column.type.kind === 'float32' || column.type.kind === 'float64';
+    return isFloat ? [`${name} IS NULL`, d.isNan(name), `-${name} ASC`] : [`${name} IS NULL`, `${name} DESC`];
   });
 }

@@ -1,18 +1,20 @@
 /**
- * The BigQuery load's SQL, executed for real through its DuckDB twin (style.md §6): the same
- * functions of bigquery-merge-sql.ts with the DuckDB dialect, so the dedup order, the MERGE, the
- * full replace and the loads record are the statements BigQuery runs, quoting aside. Exact table
- * contents after each load.
+ * The load protocol's SQL (shared/warehouses/sql/load-sql.ts), executed for real on DuckDB with
+ * the DuckDB dialect: the very statements the local warehouse runs, and BigQuery's twin — the
+ * BigQuery dialect generates the same text but for spellings (proven below). Exact table contents
+ * after each load, and the fidelity edge values through the dedup bit for bit.
  */
 import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { TableModel } from '../../../shared/model/column.js';
-import type { LoadMode } from '../../../shared/warehouses/warehouse.js';
-import {
-  commitStatements, DUCKDB_TWIN_SQL as D, stageCheckSql, type MergeTables,
-} from '../../../shared/warehouses/bigquery/bigquery-merge-sql.js';
+import { BIGQUERY_DIALECT } from '../../../shared/warehouses/bigquery/bigquery-dialect.js';
+import { DUCKDB_DIALECT as D } from '../../../shared/warehouses/duckdb/duckdb-dialect.js';
 import { duckDbType } from '../../../shared/warehouses/duckdb/duckdb-types.js';
+import { commitStatements, stageCheckSql, STALE_RUN_MARKER, type LoadTables } from '../../../shared/warehouses/sql/load-sql.js';
+import { paramsUsedBy } from '../../../shared/warehouses/warehouse-driver.js';
+import type { LoadMode } from '../../../shared/warehouses/warehouse.js';
 import { column, EXACT_TIES, tableModel } from '../../support/model-fixtures.js';
+import { previousRun } from '../duckdb/load-fixtures.js';
 
 const orders = tableModel('APP.ORDERS', [
   column('id', { kind: 'int64' }, false),
@@ -32,11 +34,11 @@ const lines = tableModel('APP.LINES', [
 type StageRow = [id: bigint | null, updatedAt: string | null, amount: string | null, ratio: number | string | null, note: string | null];
 
 /** Target, stage and loads tables in DuckDB's `main`. */
-function tablesOf(model: TableModel): MergeTables {
+function tablesOf(model: TableModel): LoadTables {
   return { target: `"main"."${model.name}"`, stage: `"main"."${model.name}__stage"`, loads: '"main"."_datapipe_loads"' };
 }
 
-describe('the BigQuery load SQL, executed on its DuckDB twin', () => {
+describe('the load protocol\'s SQL, executed on DuckDB (the local warehouse, and BigQuery\'s twin)', () => {
   let instance: DuckDBInstance;
   let db: DuckDBConnection;
 
@@ -67,15 +69,26 @@ describe('the BigQuery load SQL, executed on its DuckDB twin', () => {
     for (const row of rows) await db.run(`INSERT INTO ${stage} VALUES (${placeholders})`, row);
   }
 
-  /** The stage check, then the commit statements in one transaction, as the warehouse runs them. */
-  async function load(model: TableModel, runId: string, mode: LoadMode, partitionColumn: string | null, watermark: string | null = null) {
+  /**
+   * The stage check, then the commit statements in one transaction, as the warehouse runs them.
+   * `base` is the run this one continues (default: the run before it, r1 → none, r2 → r1).
+   */
+  async function load(model: TableModel, runId: string, mode: LoadMode, partitionColumn: string | null, watermark: string | null = null, base = previousRun(runId)) {
     const tables = tablesOf(model);
     const [check] = (await db.runAndReadAll(stageCheckSql(model, tables.stage, D))).getRowObjectsJS();
     const statements = commitStatements(model, mode, tables, partitionColumn, D);
-    const record = { table_name: model.name, run_id: runId, mode, rows_staged: BigInt(check!.staged as bigint), rows_loaded: BigInt(check!.deduplicated as bigint), watermark };
+    const params = { table_name: model.name, run_id: runId, base_run_id: base, mode, rows_staged: Number(check!.staged), rows_loaded: Number(check!.deduplicated), watermark };
     await db.run('BEGIN TRANSACTION');
-    for (const [i, sql] of statements.entries()) await db.run(sql, i === statements.length - 1 ? record : undefined);
-    await db.run('COMMIT');
+    try {
+      for (const sql of statements) {
+        const used = paramsUsedBy(sql, params, D.param);
+        await db.run(sql, Object.keys(used).length > 0 ? Object.fromEntries(Object.entries(used).map(([k, v]) => [k, typeof v === 'number' ? BigInt(v) : v])) : undefined);
+      }
+      await db.run('COMMIT');
+    } catch (error) {
+      await db.run('ROLLBACK');
+      throw error;
+    }
     return check;
   }
 
@@ -140,9 +153,7 @@ describe('the BigQuery load SQL, executed on its DuckDB twin', () => {
   it('carries boundary values exactly: decimal(38,9) extremes, years 1 and 9999, int64 limits, empty string vs NULL', async () => {
     const max = '99999999999999999999999999999.999999999';
     await stage(orders, [
-      // Integral doubles travel as text: the binding would otherwise take them for BIGINT. No -0.0:
-      // DuckDB hands back ORDER BY columns rebuilt from its sort keys, which fold -0.0 into 0.0 (a
-      // twin artefact; the live suite checks -0.0 on BigQuery).
+      // Integral doubles travel as text: the binding would otherwise take them for BIGINT.
       [-(2n ** 63n), '0001-01-01 00:00:00', `-${max}`, '-1.5', ''],
       [2n ** 63n - 1n, '9999-12-31 23:59:59.999999', max, '1.7976931348623157e308', null],
       [0n, '1970-01-01 00:00:00', '0.000000001', 5e-324, ' '],
@@ -205,8 +216,64 @@ describe('the BigQuery load SQL, executed on its DuckDB twin', () => {
   it('rolls everything back when a statement fails inside the transaction', async () => {
     const nullKey: StageRow = [null, '2024-05-02 00:00:00', '2.000000000', 2, 'null key'];
     await expect(twoOrderRuns([[1n, '2024-05-01 00:00:00', '1.000000000', 1, 'a']], [nullKey], 'full')).rejects.toThrow(/NOT NULL constraint failed/);
-    await db.run('ROLLBACK');
     expect(await rows(ORDERS)).toEqual([[1n, '2024-05-01 00:00:00', '1.000000000', 1, 'a']]);
     expect(await rows('SELECT run_id FROM main._datapipe_loads')).toEqual([['r1']]);
   });
+
+  it('hands the survivor to the target bit for bit: -0.0, NaN, ±Infinity picked by the dedup keep their bits', async () => {
+    // Every key has a duplicate, so the window sort runs over the float column itself.
+    const staged: StageRow[] = [
+      [1n, '2024-05-02 00:00:00', '1.000000000', '-0.0', 'negative zero'], [1n, '2024-05-01 00:00:00', '1.000000000', '5', 'older'],
+      [2n, '2024-05-02 00:00:00', '1.000000000', 'NaN', 'nan'], [2n, '2024-05-01 00:00:00', '1.000000000', '5', 'older'],
+      [3n, '2024-05-02 00:00:00', '1.000000000', 'Infinity', 'inf'], [3n, '2024-05-02 00:00:00', '1.000000000', '-Infinity', 'tie lost'],
+      [4n, '2024-05-02 00:00:00', '1.000000000', '-Infinity', 'minus inf'], [4n, '2024-05-01 00:00:00', '1.000000000', '0.0', 'older'],
+      [5n, '2024-05-02 00:00:00', '1.000000000', '-0.0', 'tie'], [5n, '2024-05-02 00:00:00', '1.000000000', '-0.0', 'tie'],
+    ];
+    for (const mode of ['incremental', 'full'] as const) {
+      await db.run('DELETE FROM main.orders');
+      await db.run('DELETE FROM main._datapipe_loads');
+      await stage(orders, staged);
+      await load(orders, 'r1', mode, 'updated_at');
+      const ratios = (await rows('SELECT id, ratio, CAST(ratio AS VARCHAR) FROM main.orders ORDER BY id')).map(([id, ratio, text]) => [id, Object.is(ratio, -0) ? '-0' : ratio, text]);
+      expect(ratios).toEqual([[1n, '-0', '-0.0'], [2n, Number.NaN, 'nan'], [3n, Number.POSITIVE_INFINITY, 'inf'], [4n, Number.NEGATIVE_INFINITY, '-inf'], [5n, '-0', '-0.0']]);
+    }
+  });
+
+  it('refuses, inside the transaction, a run that does not continue the table\'s latest recorded load', async () => {
+    await stage(orders, [[1n, '2024-05-01 00:00:00', '1.000000000', 1, 'r1']]);
+    await load(orders, 'r1', 'incremental', 'updated_at');
+    await stage(orders, [[1n, '2024-05-03 00:00:00', '3.000000000', 3, 'r2, newer']]);
+    await load(orders, 'r2', 'incremental', 'updated_at');
+    // r3 was extracted after r1, like r2, so it holds older rows than the table now has.
+    await stage(orders, [[1n, '2024-05-02 00:00:00', '2.000000000', 2, 'r3, older']]);
+    await expect(load(orders, 'r3', 'incremental', 'updated_at', null, 'r1')).rejects.toThrow(STALE_RUN_MARKER);
+    expect(await rows('SELECT note FROM main.orders')).toEqual([['r2, newer']]);
+    expect(await rows('SELECT run_id FROM main._datapipe_loads ORDER BY run_id')).toEqual([['r1'], ['r2']]);
+    // The latest run itself may be loaded again (a retry after a crash between merge and state).
+    await stage(orders, [[1n, '2024-05-03 00:00:00', '3.000000000', 3, 'r2, newer']]);
+    await load(orders, 'r2', 'incremental', 'updated_at', null, 'r1');
+    // A first load must find the table without loads.
+    await stage(lines, [[1n, 1n, null, 1n]]);
+    await expect(load(lines, 'r5', 'incremental', 'changed', null, 'r4')).rejects.toThrow(STALE_RUN_MARKER);
+  });
+});
+
+describe('one generated SQL for DuckDB and BigQuery', () => {
+  /** BigQuery's text spelled the DuckDB way: quotes, parameter marks, function names. */
+  function asDuckDb(sql: string): string {
+    return sql.replaceAll('`', '"').replace(/@([a-z_]+)/g, '$$$1').replaceAll('IS_NAN(', 'isnan(').replaceAll('CURRENT_TIMESTAMP()', 'CURRENT_TIMESTAMP')
+      .replace(/^SELECT IF\((.*), ERROR\('(\w+)'\), NULL\)$/s, "SELECT CASE WHEN $1 THEN error('$2') END");
+  }
+
+  const models: [string, TableModel][] = [['orders', orders], ['lines', lines], ['keys only', { ...lines, columns: lines.columns.slice(0, 2) }], ['keyless', { ...orders, primaryKeys: [] }]];
+  it.each(models)('the local warehouse runs BigQuery\'s statements for %s, spellings aside', (_, model) => {
+      const duck = { target: '"d"."t"', stage: '"d"."s"', loads: '"d"."l"' };
+      const bq = { target: '`d`.`t`', stage: '`d`.`s`', loads: '`d`.`l`' };
+      for (const mode of model.primaryKeys.length > 0 ? ['incremental', 'full'] as const : ['full'] as const) {
+        for (const partition of model.name === 'orders' && model.primaryKeys.length > 0 ? ['updated_at', null] : [null]) {
+          expect(commitStatements(model, mode, bq, partition, BIGQUERY_DIALECT).map(asDuckDb)).toEqual(commitStatements(model, mode, duck, partition, D));
+        }
+      }
+      expect(asDuckDb(stageCheckSql(model, bq.stage, BIGQUERY_DIALECT))).toBe(stageCheckSql(model, duck.stage, D));
+    });
 });
