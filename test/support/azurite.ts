@@ -25,6 +25,8 @@ export interface Azurite {
   accountUrl: string;
   /** `http://127.0.0.1:<port>`. */
   origin: string;
+  /** The server's process (benchmarks read its CPU time). */
+  pid: number;
   /** A connection string for this server, or for `origin` (a proxy in front of it). */
   connectionString(origin?: string): string;
   createContainer(name: string): Promise<void>;
@@ -128,6 +130,7 @@ async function launch(port: number): Promise<Azurite> {
   return {
     accountUrl: `${origin}/${AZURITE_ACCOUNT}`,
     origin,
+    pid: child.pid!,
     connectionString,
     stop,
     createContainer: async (name) => {
