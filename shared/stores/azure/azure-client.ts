@@ -61,8 +61,10 @@ export interface AzureClientOptions {
 /**
  * The SDK's own retry policy is switched off (`maxTries: 1`): AzureBlobStore retries with
  * DataPipe's policy instead (see its `#retrying`), because in @azure/storage-blob 12.32.0 the
- * EXPONENTIAL policy waits (2^(n-1) − 1) × retryDelayInMs with no jitter at all (the first
- * retry at once), and retries ENOTFOUND, a wrong account name, for a minute.
+ * EXPONENTIAL policy (StorageRetryPolicyV2 in @azure/storage-common) waits
+ * min((2^(n−1) − 1) × retryDelayInMs, maxRetryDelayInMs) with no jitter at all — the first retry at
+ * once, every client of a throttled account in lockstep — and it retries ENOTFOUND, which here
+ * means a wrong account name (about 16 s with the defaults), but not 502 or 504.
  */
 const PIPELINE = { retryOptions: { maxTries: 1 } };
 

@@ -35,7 +35,7 @@ export interface AzureStoreOptions {
   deleteConcurrency?: number;
   /** How each request is retried (default STORE_RETRY: 5 tries, full jitter, waits capped at 32 s). */
   retry?: RetryPolicy;
-  /** One attempt's limit until the answer starts (default 120 s; a block of 8 MiB needs 70 KB/s). */
+  /** One attempt's time limit — for openRead, until the answer starts (default 120 s; a block of 8 MiB then needs 70 KB/s). */
   requestTimeoutMs?: number;
   /** Uploads and writes are logged at debug level with their size. */
   log?: Logger;
@@ -130,7 +130,9 @@ export class AzureBlobStore implements ObjectStore {
   async openRead(key: string): Promise<Readable> {
     const blob = await this.#blob(key);
     const at = this.#at('reading', key);
-    // The timeout covers the attempt until the answer starts; the body then streams at the reader's pace.
+    // The timeout covers the attempt until the answer starts; the body then streams at the reader's
+    // pace. `maxRetryRequests: 0`: the SDK would otherwise re-request a broken body on its own, a
+    // second retry layer; a read that breaks midway fails (exit 1) and the step is re-run.
     const answer = await this.#retrying(at, (signal) => blob.download(0, undefined, { maxRetryRequests: 0, abortSignal: signal }));
     const source = answer.readableStreamBody as Readable | undefined;
     if (!source) throw new TerminalError(`${this.uri(key)}: Azure answered without a body`);
