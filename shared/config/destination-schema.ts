@@ -114,8 +114,11 @@ const databricks = z
 
 const azure = z
   .object({
-    account_url: z.string().regex(/^https:\/\/[^/\s]+\/?$/, { error: 'is not a storage account URL — write https://<account>.blob.core.windows.net' })
-      .describe('Storage account URL, https://<account>.blob.core.windows.net'),
+    // Azurite (tests, local development) serves one account per path: http://127.0.0.1:<port>/<account>.
+    account_url: z.string().regex(/^(https:\/\/[^/\s]+|http:\/\/(127\.0\.0\.1|localhost)(:\d+)?\/[a-z0-9]{3,24})\/?$/, {
+      error: 'is not a storage account URL — write https://<account>.blob.core.windows.net (Azurite: http://127.0.0.1:10000/devstoreaccount1)',
+    })
+      .describe('Storage account URL, https://<account>.blob.core.windows.net (Azurite: http://127.0.0.1:10000/devstoreaccount1)'),
     container: bucketName('abfss', 'Blob container name'),
     prefix,
     databricks,

@@ -1,8 +1,10 @@
 /**
- * A fault-injecting HTTP proxy for the GCS tests: it sits between the client and fake-gcs-server,
- * records every request, and on request answers chosen ones itself (a 503, a 401…), drops their
- * connection, or alters bytes of their body or of the answer's body on the way. Everything else passes through unchanged,
- * except `Location` headers, rewritten so resumable uploads keep going through the proxy.
+ * A fault-injecting HTTP proxy for the object-store tests: it sits between a client and an emulator
+ * (fake-gcs-server, Azurite), records every request, and on request answers chosen ones itself (a
+ * 503, a 401…: with a GCS-style JSON error body unless the fault brings its own body and headers),
+ * drops their connection, or alters bytes of their body or of the answer's body on the way.
+ * Everything else passes through unchanged, except `Location` headers, rewritten so GCS resumable
+ * uploads keep going through the proxy.
  *
  * With `answerStatusQueries` it also answers a resumable upload's status query itself, as GCS
  * documents it (308 with `Range: bytes=0-<last byte persisted>`): fake-gcs-server 1.56.1 takes
@@ -26,7 +28,7 @@ export interface ProxiedRequest {
 
 /** What to do to a matching request. */
 export type Fault =
-  | { respond: number; message?: string }
+  | { respond: number; message?: string; body?: string; headers?: Record<string, string> }
   | { drop: true }
   | { corrupt: { find: string; replace: string } }
   | { corruptAnswer: { find: string; replace: string } };
@@ -90,8 +92,13 @@ export class FaultProxy {
     const body = await readBody(req);
     if (fault && 'respond' in fault) {
       seen.status = fault.respond;
+      if (fault.body !== undefined) {
+        res.writeHead(fault.respond, fault.headers ?? {});
+        res.end(fault.body);
+        return;
+      }
       const message = fault.message ?? `injected ${fault.respond}`;
-      res.writeHead(fault.respond, { 'content-type': 'application/json' });
+      res.writeHead(fault.respond, { 'content-type': 'application/json', ...fault.headers });
       res.end(JSON.stringify({ error: { code: fault.respond, message, errors: [{ domain: 'global', reason: 'injected', message }] } }));
       return;
     }
