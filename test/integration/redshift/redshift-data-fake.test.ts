@@ -170,6 +170,9 @@ describe.skipIf(skip)('Redshift Data API fake, through the real SDK', () => {
     await expect(client.send(new BatchExecuteStatementCommand({ ...WORKGROUP, Sqls: Array.from({ length: 41 }, () => 'SELECT 1') })))
       .rejects.toMatchObject({ name: 'ValidationException' });
     await expect(client.send(new DescribeStatementCommand({ Id: '00000000-0000-0000-0000-000000000000' }))).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+    // Secrets Manager: SecretArn + Database with the workgroup is a documented combination.
+    expect(await runSql(client, 'SELECT 1', { SecretArn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:loader-AbCdEf' })).toMatchObject({ Status: 'FINISHED' });
+    await rejected({ ...WORKGROUP, SecretArn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:x', DbUser: 'loader', Sql: 'SELECT 1' });
     // A wrong Database is found when the statement connects: it fails, like any SQL error.
     expect(await runSql(client, 'SELECT 1', { Database: 'prod' })).toMatchObject({ Status: 'FAILED', Error: 'FATAL: database "prod" does not exist' });
   });

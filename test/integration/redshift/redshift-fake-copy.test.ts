@@ -168,6 +168,22 @@ describe.skipIf(skip)('Redshift fake COPY FORMAT AS AVRO, through the real SDK',
     expect((await runSql(client, copy('no_table', run.manifestUrl))).Error).toBe('ERROR: Cannot COPY into nonexistent table no_table');
   });
 
+  it('measures a COPY of 20,000 rows in two parts', async () => {
+    const rows = (from: number) => Array.from({ length: 10_000 }, (_, i) => ({
+      ID_VENTA: from + i, MONTO: `${from + i}.0000000001`, FECHA: '2024-05-01 10:00:00.000001', DIA: '2024-05-01', RAW_HEX: 'deadbeef',
+      CLIENTE: `cliente ${i}`, TASA: i / 7, ACTIVO: i % 2 === 0,
+    }));
+    const run = await stageParts(root, 'bulk/run=R1', STRING_ENCODED, [rows(0), rows(10_000)]);
+    await runSql(client, `CREATE TABLE bulk (id_venta BIGINT NOT NULL, monto DECIMAL(38,10), fecha TIMESTAMP NOT NULL, dia DATE,
+      raw_hex VARCHAR(64), cliente VARCHAR(32), tasa DOUBLE PRECISION, activo BOOLEAN)`);
+    const started = performance.now();
+    const described = await runSql(client, copy('bulk', run.manifestUrl));
+    const elapsed = performance.now() - started;
+    expect(described.Status, described.Error).toBe('FINISHED');
+    expect(await fake.query('SELECT count(*)::int AS n, sum(monto)::text AS total FROM bulk')).toEqual([{ n: 20_000, total: '199990000.0000020000' }]);
+    console.info(`[${SUITE}] COPY of 20,000 rows (2 parts): ${elapsed.toFixed(0)} ms through the API, ${Math.round(20_000 / (elapsed / 1000))} rows/s`);
+  });
+
   it('enforces the AVRO limits: a header over 1 MB, a data block over 4 MB', async () => {
     const big = plainSchema('big', [{ name: 'v', type: 'string' }]);
     const header = await stageParts(root, 'limits/header', { ...big, doc: 'x'.repeat(1024 * 1024) }, [[{ v: 'a' }]]);

@@ -14,7 +14,7 @@ import { toJson } from './json-wire.js';
 import { CREATE_LOAD_ERROR_TABLES, SYSTEM_SCHEMA } from './load-errors.js';
 import { folderObjectReader, type ObjectReader } from './object-readers.js';
 import { cancel, describe, execute, getResult, type OperationHost } from './operations.js';
-import type { CatalogLookup } from './result-set.js';
+import { postgresCatalog, type CatalogLookup } from './result-set.js';
 import { SessionStore, type Session } from './sessions.js';
 import { runStatement, type Statement, type StatementPlan } from './statements.js';
 import type { FakeTarget } from './request-checks.js';
@@ -100,7 +100,7 @@ export class RedshiftDataFake implements OperationHost {
   #queryId = 1000;
   readonly #failures: { operation: string; error: ErrorName; message: string; remaining: number }[] = [];
   readonly #plans: StatementPlan[] = [];
-  readonly #types = new Map<number, string>();
+  #catalog!: CatalogLookup;
 
   private constructor(private readonly options: RedshiftDataFakeOptions) {
     this.target = { database: options.database ?? 'dev', workgroupName: options.workgroupName ?? (options.clusterIdentifier ? undefined : 'datapipe'), clusterIdentifier: options.clusterIdentifier };
@@ -215,6 +215,8 @@ export class RedshiftDataFake implements OperationHost {
     const admin = new pg.Client(this.options.postgres);
     await admin.connect();
     try {
+      const version = Number((await admin.query<{ v: string }>('SELECT current_setting(\'server_version_num\') AS v')).rows[0]!.v);
+      if (version < 150000) throw new Error(`the Redshift Data API fake needs PostgreSQL 15 or later (MERGE); the server is ${version}`);
       await admin.query(`CREATE DATABASE ${this.postgresDatabase} ENCODING 'UTF8' TEMPLATE template0`);
       // Redshift sessions run in UTC with ISO dates; the load-error tables are on every search_path.
       await admin.query(`ALTER DATABASE ${this.postgresDatabase} SET timezone = 'UTC'`);
@@ -233,11 +235,12 @@ export class RedshiftDataFake implements OperationHost {
     }
     this.#pool = new pg.Pool({ ...this.#config(), max: 10 });
     this.#systemPool = new pg.Pool({ ...this.#config(), max: 2 });
+    this.#catalog = postgresCatalog(this.#systemPool);
   }
 
   #runContext() {
     return {
-      catalog: this.#catalog(),
+      catalog: this.#catalog,
       copy: { systemPool: this.#systemPool, reader: this.reader, database: this.target.database },
       now: this.now,
       nextQueryId: () => ++this.#queryId,
@@ -253,30 +256,6 @@ export class RedshiftDataFake implements OperationHost {
 
   async #cancelBackend(pid: number): Promise<void> {
     await this.#systemPool.query('SELECT pg_cancel_backend($1)', [pid]);
-  }
-
-  #catalog(): CatalogLookup {
-    return {
-      typeNames: async (oids) => {
-        const missing = oids.filter((oid) => !this.#types.has(oid));
-        if (missing.length > 0) {
-          const rows = (await this.#systemPool.query<{ oid: number; typname: string }>('SELECT oid::int AS oid, typname FROM pg_type WHERE oid = ANY($1)', [missing])).rows;
-          for (const row of rows) this.#types.set(row.oid, row.typname);
-        }
-        return this.#types;
-      },
-      columnsOf: async (keys) => {
-        const out = new Map<string, { schema: string; table: string; notNull: boolean }>();
-        if (keys.length === 0) return out;
-        const rows = (await this.#systemPool.query<{ key: string; schema: string; table: string; notnull: boolean }>(
-          `SELECT c.oid::int || ':' || a.attnum AS key, n.nspname AS schema, c.relname AS table, a.attnotnull AS notnull
-             FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-            WHERE (a.attrelid, a.attnum) IN (SELECT * FROM unnest($1::oid[], $2::int2[]))`,
-          [keys.map((k) => k.table), keys.map((k) => k.column)])).rows;
-        for (const row of rows) out.set(row.key, { schema: row.schema, table: row.table, notNull: row.notnull });
-        return out;
-      },
-    };
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -123,3 +123,29 @@ export function resultSize(set: ResultSet): number {
   }
   return bytes;
 }
+
+/** Catalog lookups on `pool` (type names cached: they never change under a running fake). */
+export function postgresCatalog(pool: pg.Pool): CatalogLookup {
+  const types = new Map<number, string>();
+  return {
+    typeNames: async (oids) => {
+      const missing = oids.filter((oid) => !types.has(oid));
+      if (missing.length > 0) {
+        const rows = (await pool.query<{ oid: number; typname: string }>('SELECT oid::int AS oid, typname FROM pg_type WHERE oid = ANY($1)', [missing])).rows;
+        for (const row of rows) types.set(row.oid, row.typname);
+      }
+      return types;
+    },
+    columnsOf: async (keys) => {
+      const out = new Map<string, { schema: string; table: string; notNull: boolean }>();
+      if (keys.length === 0) return out;
+      const rows = (await pool.query<{ key: string; schema: string; table: string; notnull: boolean }>(
+        `SELECT c.oid::int || ':' || a.attnum AS key, n.nspname AS schema, c.relname AS table, a.attnotnull AS notnull
+           FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+          WHERE (a.attrelid, a.attnum) IN (SELECT * FROM unnest($1::oid[], $2::int2[]))`,
+        [keys.map((k) => k.table), keys.map((k) => k.column)])).rows;
+      for (const row of rows) out.set(row.key, { schema: row.schema, table: row.table, notNull: row.notnull });
+      return out;
+    },
+  };
+}
