@@ -192,8 +192,12 @@ describe.skipIf(skip)('Redshift Data API fake, through the real SDK', () => {
   it('keeps a statement STARTED when planned, and cancels it (ABORTED)', async () => {
     fake.holdStatements(/pg_sleep\(0\)/, 5_000);
     const { Id } = await client.send(new ExecuteStatementCommand({ ...WORKGROUP, Sql: 'SELECT pg_sleep(0)' }));
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect((await client.send(new DescribeStatementCommand({ Id }))).Status).toBe('STARTED');
+    let status: string | undefined;
+    for (let i = 0; i < 100 && status !== 'STARTED'; i++) {
+      status = (await client.send(new DescribeStatementCommand({ Id }))).Status;
+      if (status !== 'STARTED') await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(status).toBe('STARTED');
     expect(await client.send(new CancelStatementCommand({ Id }))).toMatchObject({ Status: true });
     expect((await client.send(new DescribeStatementCommand({ Id, WaitTimeSeconds: 5 }))).Status).toBe('ABORTED');
     await expect(client.send(new CancelStatementCommand({ Id }))).rejects.toMatchObject({ name: 'ValidationException', message: 'Could not cancel a query that is already in ABORTED state.' });

@@ -190,7 +190,17 @@ export class RedshiftDataFake implements OperationHost {
   async cancel(statement: Statement): Promise<void> {
     statement.cancelled = true;
     statement.wake?.();
-    if (statement.status === 'STARTED' && statement.redshiftPid) await this.#cancelBackend(statement.redshiftPid);
+    if (statement.status !== 'STARTED' || !statement.redshiftPid) return;
+    await this.#cancelBackend(statement.redshiftPid);
+    // A cancel that reached PostgreSQL just before the query did is lost: repeat until the statement ends.
+    let ended = false;
+    void statement.done.finally(() => (ended = true));
+    void (async () => {
+      for (let i = 0; i < 50 && !ended; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        if (!ended) await this.#cancelBackend(statement.redshiftPid).catch(() => undefined);
+      }
+    })();
   }
 
   async close(): Promise<void> {
