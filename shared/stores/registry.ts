@@ -35,7 +35,13 @@ export const STORES = {
     return { store: openGcsStore({ projectId: project_id, bucket, log }), prefix };
   },
   aws: notYet('aws'),
-  azure: notYet('azure'),
+  azure: async (destination, log) => {
+    if (!destination.azure) throw new TerminalError('destination.azure: missing — add `azure: { account_url, container, databricks }`');
+    const { account_url, container, prefix } = destination.azure;
+    const { openAzureStore } = await import('./azure/azure-store.js');
+    // Credentials: AZURE_STORAGE_CONNECTION_STRING when set (Azurite, development), else DefaultAzureCredential.
+    return { store: openAzureStore({ accountUrl: account_url, container, log }), prefix };
+  },
 } satisfies Record<Cloud, StoreFactory>;
 
 /** The configured cloud's staging store; `log` receives its debug lines (uploads, conditional writes). */
