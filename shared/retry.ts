@@ -33,13 +33,13 @@ export const WAREHOUSE_RETRY: RetryPolicy = { attempts: 6, baseDelayMs: 2_000, m
 export const STORE_RETRY: RetryPolicy = { attempts: 5, baseDelayMs: 1_000, maxDelayMs: 32_000 };
 
 /**
- * The wait before retry `n` (0 for the first retry): a uniformly random time between 0 and
- * min(maxDelayMs, baseDelayMs · 2ⁿ) — "full jitter", which spreads many clients retrying at once
- * (https://aws.amazon.com/blogs/architecture/exponential-backoff-and-jitter/).
+ * The wait before retry `n` (0 for the first retry): a uniformly random whole number of
+ * milliseconds from 0 to min(maxDelayMs, baseDelayMs · 2ⁿ) — "full jitter", which spreads many
+ * clients retrying at once (https://aws.amazon.com/blogs/architecture/exponential-backoff-and-jitter/).
  */
 export function backoffMs(policy: RetryPolicy, n: number, random: () => number = Math.random): number {
   const cap = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** n);
-  return Math.floor(random() * cap);
+  return Math.min(cap, Math.floor(random() * (cap + 1)));
 }
 
 /** What a retry loop needs beyond the policy. */

@@ -7,7 +7,7 @@ const POLICY: RetryPolicy = { attempts: 4, baseDelayMs: 100, maxDelayMs: 250 };
 
 describe('backoffMs', () => {
   it('draws from 0 up to base · 2ⁿ, capped at the maximum (full jitter)', () => {
-    expect([0, 1, 2, 3].map((n) => backoffMs(POLICY, n, () => 0.999999))).toEqual([99, 199, 249, 249]);
+    expect([0, 1, 2, 3].map((n) => backoffMs(POLICY, n, () => 0.999999))).toEqual([100, 200, 250, 250]);
     expect(backoffMs(POLICY, 5, () => 0)).toBe(0);
     expect(backoffMs(POLICY, 1, () => 0.5)).toBe(100);
   });

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import pLimit from 'p-limit';
 import { PreconditionFailedError, TerminalError, TransientError } from '../../errors.js';
 import { silentLogger, type Logger } from '../../log.js';
 import type { ObjectStore, VersionedObject } from '../object-store.js';
@@ -171,22 +172,16 @@ export class GcsStore implements ObjectStore {
 
   async delete(keys: string[]): Promise<void> {
     const bucket = await this.#bucket();
-    const queue = [...keys];
-    let failed = false;
-    const worker = async () => {
-      // After one failure the other workers stop taking keys: the caller is told at once.
-      for (let key = queue.shift(); key !== undefined && !failed; key = queue.shift()) {
-        try {
-          await bucket.file(key).delete();
-        } catch (error) {
-          await this.#absent(error, 'deleting', key).catch((reported: unknown) => {
-            failed = true;
-            throw reported;
-          });
-        }
+    const limit = pLimit(this.#deleteConcurrency);
+    await Promise.all(keys.map((key) => limit(async () => {
+      try {
+        await bucket.file(key).delete();
+      } catch (error) {
+        // The first failure is reported at once; the deletes not yet started are dropped.
+        limit.clearQueue();
+        await this.#absent(error, 'deleting', key);
       }
-    };
-    await Promise.all(Array.from({ length: Math.min(this.#deleteConcurrency, keys.length) }, worker));
+    })));
   }
 
   async getVersioned(key: string): Promise<VersionedObject | null> {

@@ -125,9 +125,10 @@ export interface BigQueryClientOptions {
    */
   credentials?: 'adc' | 'none';
   /**
-   * Whether the SDK resends a request that failed with 408, 429, 5xx or a dropped connection
-   * (3 times, about 2, 4 and 8 s apart) before the warehouse sees the failure. Default true; tests turn it off
-   * so a planned failure reaches the warehouse's own retries at once.
+   * Whether the SDK itself resends a request that failed with 408, 429, 5xx or a dropped
+   * connection (3 times, about 2, 4 and 8 s apart). Default false: the warehouse retries every job
+   * and table call itself (bigquery-job-runner.ts, bigquery-tables.ts), with the one policy of
+   * shared/retry.ts; two nested layers would multiply the attempts (up to 24 requests a step).
    */
   autoRetry?: boolean;
 }
@@ -154,7 +155,7 @@ export function createBigQueryClient(options: BigQueryClientOptions): BigQueryCl
     projectId: options.projectId,
     location: options.location,
     ...(endpoint ? { apiEndpoint: endpoint } : {}),
-    ...(options.autoRetry === false ? { retryOptions: { autoRetry: false } } : {}),
+    retryOptions: { autoRetry: options.autoRetry ?? false },
     ...(credentials === 'none' ? { authClient: NO_CREDENTIALS as unknown as NonNullable<BigQueryOptions['authClient']> } : {}),
   };
   return new BigQuery(sdkOptions);

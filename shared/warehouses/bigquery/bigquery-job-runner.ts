@@ -1,5 +1,7 @@
 /**
- * Runs BigQuery jobs to completion, with retries. The rule throughout: a job id changes only once
+ * Runs BigQuery jobs to completion, with retries — the only retry layer of the BigQuery path: the
+ * SDK's own request retries are switched off (bigquery-client.ts), so a failed request reaches
+ * this loop at once and is retried with the one policy of shared/retry.ts, jitter included. The rule throughout: a job id changes only once
  * the job under it is known to be finished. A failed insert, a failed status read or a failed
  * results read is retried against the same id, so one call never has two jobs running side by side
  * (two commit transactions racing each other, two loads into one stage).
@@ -23,18 +25,10 @@ import type { Logger } from '../../log.js';
 import type { BigQueryClient, BigQueryJobHandle, JobInsert, JobResource } from './bigquery-client.js';
 import { classifyBigQueryError, failureOf, isRetryable, jobFailure, JobFailedError, type FailureContext } from './bigquery-errors.js';
 import { labelValue } from './bigquery-names.js';
-
-/** How often, and how patiently, a failing step is retried. */
-export interface RetryPolicy {
-  /** Tries per step, the first included. */
-  attempts: number;
-  /** Backoff before the second try, doubling after each failure up to maxDelayMs. */
-  baseDelayMs: number;
-  maxDelayMs: number;
-}
+import { backoffMs, WAREHOUSE_RETRY, type RetryPolicy } from '../../retry.js';
 
 /** Six tries over about a minute: long enough for a conflicting transaction or a backend blip. */
-export const DEFAULT_RETRY: RetryPolicy = { attempts: 6, baseDelayMs: 2_000, maxDelayMs: 60_000 };
+export const DEFAULT_RETRY: RetryPolicy = WAREHOUSE_RETRY;
 
 /** How long to wait for one job to finish before giving up on it (exit 1, naming the job). */
 export interface JobDeadlines {
@@ -69,6 +63,8 @@ export interface JobRunnerOptions {
   /** First wait between job status polls; it grows by half each poll up to 5 s. */
   pollIntervalMs?: number;
   sleep?: (ms: number) => Promise<void>;
+  /** The jitter's random draw (shared/retry.ts backoffMs); tests pin it. */
+  random?: () => number;
   /** Milliseconds since the epoch, for the deadlines. */
   now?: () => number;
 }
@@ -217,9 +213,9 @@ export class JobRunner {
     return `look at it with \`bq show --job=true ${this.options.projectId}:${this.options.location}.${jobId}\``;
   }
 
-  /** The wait before try `attempt + 1`. */
+  /** The wait before try `attempt + 1`: the one policy's exponential backoff with full jitter. */
   private backoff(attempt: number): number {
-    return Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** (attempt - 1));
+    return backoffMs(this.retry, attempt - 1, this.options.random);
   }
 
   /** Retries what BigQuery calls retryable with exponential backoff; classifies everything else. */

@@ -5,6 +5,8 @@
  * before the load's transaction.
  */
 import { ContractError, TerminalError } from '../../errors.js';
+import type { Logger } from '../../log.js';
+import { withRetry, type RetryPolicy } from '../../retry.js';
 import type { BigQueryClient, BigQueryDatasetHandle, TableInsert, TableResource } from './bigquery-client.js';
 import { classifyBigQueryError, failureOf, type FailureContext } from './bigquery-errors.js';
 import { LOADS_TABLE } from '../sql/load-sql.js';
@@ -39,7 +41,12 @@ export interface EnsuredTable {
 export class BigQueryTables {
   private readonly dataset: BigQueryDatasetHandle;
 
-  constructor(client: BigQueryClient, private readonly ref: DatasetRef, private readonly location: string) {
+  constructor(
+    client: BigQueryClient,
+    private readonly ref: DatasetRef,
+    private readonly location: string,
+    private readonly retry: { policy: RetryPolicy; log: Logger; sleep?: (ms: number) => Promise<void>; random?: () => number },
+  ) {
     this.dataset = client.dataset(ref.datasetId);
   }
 
@@ -124,11 +131,18 @@ export class BigQueryTables {
     });
   }
 
-  private async call<T>(ctx: FailureContext, step: () => Promise<T>): Promise<T> {
-    try {
-      return await step();
-    } catch (error) {
-      throw classifyBigQueryError(error, ctx);
-    }
+  /**
+   * One API call, retried while BigQuery calls its failure retryable (the SDK's own retries are
+   * off: bigquery-client.ts), then classified.
+   */
+  private call<T>(ctx: FailureContext, step: () => Promise<T>): Promise<T> {
+    const { policy, log, sleep, random } = this.retry;
+    return withRetry(async () => {
+      try {
+        return await step();
+      } catch (error) {
+        throw classifyBigQueryError(error, ctx);
+      }
+    }, { policy, what: ctx.doing, log, ...(sleep ? { sleep } : {}), ...(random ? { random } : {}) });
   }
 }

@@ -13,7 +13,8 @@ import { DEFAULT_PARTITION_GRANULARITY } from './bigquery-ddl.js';
 import { BIGQUERY_DIALECT, transactionScript } from './bigquery-dialect.js';
 import type { FailureContext, FailureOrigin, TargetPartitioning } from './bigquery-errors.js';
 import { jobLabels, loadJobConfig, queryJobConfig, queryParams, uriBatches } from './bigquery-job-config.js';
-import { JobRunner, type JobDeadlines, type RetryPolicy } from './bigquery-job-runner.js';
+import { DEFAULT_RETRY, JobRunner, type JobDeadlines } from './bigquery-job-runner.js';
+import type { RetryPolicy } from '../../retry.js';
 import { checkDatasetRef, loadJobId, queryJobId, stageTableName, tableLabel, tableRef, type DatasetRef } from './bigquery-names.js';
 import { bigQuerySchema, describeTable, stageSchema, tableLayout, type PartitionGranularity } from './bigquery-schema.js';
 import { BigQueryTables } from './bigquery-tables.js';
@@ -30,6 +31,8 @@ export interface BigQueryWarehouseOptions extends Pick<BigQueryClientOptions, 'a
   jobDeadlines?: JobDeadlines;
   pollIntervalMs?: number;
   sleep?: (ms: number) => Promise<void>;
+  /** The retry jitter's random draw (tests pin it). */
+  random?: () => number;
   /** The clock for stage expiries and job deadlines. */
   now?: () => Date;
   /** The random tail of query job ids (tests pin it). */
@@ -61,11 +64,12 @@ export class BigQueryDriver implements WarehouseDriver {
     this.ref = checkDatasetRef({ projectId: destination.project_id, datasetId: destination.dataset });
     this.loadsTable = tableRef(this.ref, LOADS_TABLE);
     this.label = `${this.ref.projectId}:${this.ref.datasetId}`;
-    this.tablesApi = new BigQueryTables(client, this.ref, destination.location);
+    const retry = options.retry ?? DEFAULT_RETRY;
+    this.tablesApi = new BigQueryTables(client, this.ref, destination.location, { policy: retry, log, ...(options.sleep ? { sleep: options.sleep } : {}), ...(options.random ? { random: options.random } : {}) });
     this.now = options.now ?? (() => new Date());
     this.jobs = new JobRunner({
-      client, projectId: this.ref.projectId, location: destination.location, log, retry: options.retry, deadlines: options.jobDeadlines,
-      pollIntervalMs: options.pollIntervalMs, sleep: options.sleep, now: () => this.now().getTime(),
+      client, projectId: this.ref.projectId, location: destination.location, log, retry, deadlines: options.jobDeadlines,
+      pollIntervalMs: options.pollIntervalMs, sleep: options.sleep, random: options.random, now: () => this.now().getTime(),
     });
     this.granularity = destination.partition_granularity ?? DEFAULT_PARTITION_GRANULARITY;
     this.stageHours = destination.stage_expiration_hours ?? DEFAULT_STAGE_EXPIRATION_HOURS;

@@ -1,8 +1,8 @@
 /**
  * How the BigQuery warehouse waits for its jobs, driving the REAL @google-cloud/bigquery client
- * against a FAKE BigQuery REST API (test/support/bigquery-recorder.ts). The client's own resends
- * are off here (`autoRetry: false`), so a planned 503 or dropped connection reaches the warehouse
- * as it would once BigQuery stays unavailable past the SDK's three resends.
+ * against a FAKE BigQuery REST API (test/support/bigquery-recorder.ts), configured as in production:
+ * the client's own resends are off (the warehouse is the one retry layer, bigquery-client.ts), so a
+ * planned 503 or dropped connection reaches the warehouse's retries at once.
  *
  * The rule under test: a job id changes only after the job under it finished failed. A failed
  * status read, a lost insert response or a job that never finishes must not start a second job
@@ -33,7 +33,7 @@ describe('BigQuery jobs against a FAKE BigQuery REST API (real client, SDK resen
     t.answerCounts(4, 4);
     t.fake.answer(COMMIT, { runningPolls: 2 });
     t.fake.failRequests(commitStatusRead, UNAVAILABLE);
-    expect(await (await t.open({ autoRetry: false })).load(request())).toEqual({ staged: 4, deduplicated: 4, targetRows: 4 });
+    expect(await (await t.open()).load(request())).toEqual({ staged: 4, deduplicated: 4, targetRows: 4 });
 
     const [commitId, ...others] = commitInserts();
     expect(others).toEqual([]);
@@ -47,7 +47,7 @@ describe('BigQuery jobs against a FAKE BigQuery REST API (real client, SDK resen
     t.fake.plan((job) => job.configuration.load !== undefined, { runningPolls: 2, outputRows: 4 });
     const loadId = loadJobId(DATASET, 'orders', RUN, 0, 0);
     t.fake.failRequests((r) => r.method === 'GET' && r.path === `/projects/proj-test/jobs/${loadId}`, UNAVAILABLE);
-    expect(await (await t.open({ autoRetry: false })).load(request())).toEqual({ staged: 4, deduplicated: 4, targetRows: 4 });
+    expect(await (await t.open()).load(request())).toEqual({ staged: 4, deduplicated: 4, targetRows: 4 });
 
     expect(t.fake.jobInserts().filter((j) => j.configuration.load).map((j) => j.jobReference.jobId)).toEqual([loadId]);
     expect(callsFor(loadId)).toEqual(Array(3).fill(`GET /projects/proj-test/jobs/${loadId}`));
@@ -57,7 +57,7 @@ describe('BigQuery jobs against a FAKE BigQuery REST API (real client, SDK resen
     t.answerCounts(4, 4);
     t.fake.answer(COMMIT, { runningPolls: 2 });
     t.fake.failRequests(commitStatusRead, UNAVAILABLE, 3);
-    const error = await (await t.open({ autoRetry: false })).load(request()).catch((e: unknown) => e);
+    const error = await (await t.open()).load(request()).catch((e: unknown) => e);
 
     const [commitId, ...others] = commitInserts();
     expect(others).toEqual([]);
@@ -76,7 +76,6 @@ describe('BigQuery jobs against a FAKE BigQuery REST API (real client, SDK resen
     t.fake.answer(COMMIT, { runningPolls: 1_000 });
     let clock = NOW.getTime();
     const warehouse = await t.open({
-      autoRetry: false,
       jobDeadlines: { loadMs: 7 * 3_600_000, queryMs: 60_000 },
       now: () => new Date(clock),
       sleep: async (ms) => { t.sleeps.push(ms); clock += ms; },
@@ -101,7 +100,6 @@ describe('BigQuery jobs against a FAKE BigQuery REST API (real client, SDK resen
     t.fake.plan((job) => job.configuration.load !== undefined, { runningPolls: 1_000 });
     let clock = NOW.getTime();
     const warehouse = await t.open({
-      autoRetry: false,
       jobDeadlines: { loadMs: 30_000, queryMs: 60_000 },
       now: () => new Date(clock),
       sleep: async (ms) => { clock += ms; },
@@ -119,7 +117,7 @@ describe('BigQuery jobs against a FAKE BigQuery REST API (real client, SDK resen
   it('re-sends an insert whose response was lost under the same id and attaches on 409: one commit job', async () => {
     t.answerCounts(4, 4);
     t.fake.answer(COMMIT, { dropResponse: true, runningPolls: 1 });
-    expect(await (await t.open({ autoRetry: false })).load(request())).toEqual({ staged: 4, deduplicated: 4, targetRows: 4 });
+    expect(await (await t.open()).load(request())).toEqual({ staged: 4, deduplicated: 4, targetRows: 4 });
 
     const inserts = commitInserts();
     expect(inserts).toHaveLength(2);
@@ -133,7 +131,7 @@ describe('BigQuery jobs against a FAKE BigQuery REST API (real client, SDK resen
   ])('a commit that failed with a retryable reason %s is retried once, under a new id', async (_when, runningPolls) => {
     t.answerCounts(4, 4);
     t.fake.answer(COMMIT, { runningPolls, error: { reason: 'backendError', message: 'Error encountered during execution. Retrying may solve the problem.' } });
-    expect(await (await t.open({ autoRetry: false })).load(request())).toEqual({ staged: 4, deduplicated: 4, targetRows: 4 });
+    expect(await (await t.open()).load(request())).toEqual({ staged: 4, deduplicated: 4, targetRows: 4 });
 
     const inserts = commitInserts();
     expect(inserts).toHaveLength(2);

@@ -58,6 +58,8 @@ export function useFake() {
         pollIntervalMs: 1,
         retry: { attempts: 3, baseDelayMs: 1000, maxDelayMs: 4000 },
         sleep: async (ms) => { ctx.sleeps.push(ms); },
+        // The top of each full-jitter draw, so the backoffs are the policy's caps: 1, 2, 4 s.
+        random: () => 0.999_999_999,
         ...options,
       });
     },
