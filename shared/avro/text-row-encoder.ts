@@ -99,7 +99,8 @@ function converterFor(field: AvscField): FieldConverter | null {
     }
     case 'date-text': {
       const format = dateTextFormatter();
-      return (value) => (typeof value === 'number' ? format(value) : wrongType());
+      // An AVRO int, as the standard encoding's `date` requires.
+      return (value) => (typeof value === 'number' && (value | 0) === value ? format(value) : wrongType());
     }
     case 'datetime-text':
     case 'timestamp-text': {
