@@ -15,8 +15,13 @@ import { bytesToUnscaled } from './decimal.js';
 const MICROS_PER_DAY = 86_400_000_000;
 const MICROS_PER_DAY_N = 86_400_000_000n;
 const MICROS_PER_SECOND = 1_000_000;
-/** `00`…`99`: two-digit fields without padStart on the hot path. */
+/**
+ * `00`…`99` and `000`…`999`: fixed-width digits by lookup. Number-to-string conversion is the
+ * largest cost of these forms, so the hot paths avoid it where a table does.
+ */
 const TWO_DIGITS = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0'));
+const THREE_DIGITS = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'));
+const POW10 = Array.from({ length: 16 }, (_, i) => 10 ** i);
 /** Raw bytes whose hex text still fits a VARCHAR: 32,767. */
 export const MAX_HEX_BYTES = Math.floor(REDSHIFT_VARCHAR_MAX_BYTES / 2);
 /** A UTF-16 code unit is at most 3 UTF-8 bytes, so a string this short always fits a VARCHAR. */
@@ -28,6 +33,32 @@ const ALWAYS_FITS = Math.floor(REDSHIFT_VARCHAR_MAX_BYTES / 3);
  * `precision` digits, so `CAST(x AS NUMERIC(p,s))` holds it exactly.
  */
 export function decimalText(bytes: Buffer, precision: number, scale: number): string {
+  return bytes.length <= 6 ? smallDecimalText(bytes, precision, scale) : wideDecimalText(bytes, precision, scale);
+}
+
+/** Up to 6 bytes (|unscaled| < 2^47) in exact double arithmetic: the usual money and quantity values. */
+function smallDecimalText(bytes: Buffer, precision: number, scale: number): string {
+  const unscaled = bytes.length === 0 ? 0 : bytes.readIntBE(0, bytes.length);
+  const negative = unscaled < 0;
+  const magnitude = negative ? -unscaled : unscaled;
+  let text: string;
+  if (scale === 0) {
+    text = String(magnitude);
+  } else {
+    // Exact: both are integers below 2^47 and the quotient cannot round up to the next integer.
+    // From scale 15 on, every 6-byte magnitude (< 2^47 < 10^15) is all fraction.
+    const whole = scale < POW10.length ? Math.floor(magnitude / POW10[scale]!) : 0;
+    const fraction = whole === 0 ? magnitude : magnitude - whole * POW10[scale]!;
+    text = `${whole}.${scale === 2 ? TWO_DIGITS[fraction] : scale === 3 ? THREE_DIGITS[fraction] : String(fraction).padStart(scale, '0')}`;
+  }
+  // 10^p for p ≤ 15 is exact; wider precisions hold every 6-byte value.
+  if (precision < POW10.length && magnitude >= POW10[precision]!) {
+    throw new ValueError(`value ${negative ? '-' : ''}${text} has ${String(magnitude).length} digits, more than decimal(${precision},${scale}) holds`);
+  }
+  return negative ? `-${text}` : text;
+}
+
+function wideDecimalText(bytes: Buffer, precision: number, scale: number): string {
   const unscaled = bytesToUnscaled(bytes);
   const negative = unscaled < 0;
   const digits = (negative ? -unscaled : unscaled).toString();
@@ -64,6 +95,10 @@ export function dateTextFormatter(): (days: number) => string {
  */
 export function microsTextFormatter(what: 'datetime' | 'timestamp', suffix: string): (micros: number | bigint) => string {
   const date = dateTextFormatter();
+  // The text up to the fraction, for the last second seen: rows of a batch are often close in time.
+  let lastDays = Number.NaN;
+  let lastSeconds = Number.NaN;
+  let prefix = '';
   return (micros) => {
     let days: number;
     let ofDay: number;
@@ -82,11 +117,17 @@ export function microsTextFormatter(what: 'datetime' | 'timestamp', suffix: stri
       throw new ValueError(`${what} ${String(micros)} µs since 1970-01-01 is outside 0001-01-01 00:00:00..9999-12-31 23:59:59.999999`);
     }
     const seconds = Math.floor(ofDay / MICROS_PER_SECOND);
+    if (days !== lastDays || seconds !== lastSeconds) {
+      const hour = Math.floor(seconds / 3600);
+      const minute = Math.floor((seconds - hour * 3600) / 60);
+      const second = seconds - hour * 3600 - minute * 60;
+      prefix = `${date(days)} ${TWO_DIGITS[hour]}:${TWO_DIGITS[minute]}:${TWO_DIGITS[second]}.`;
+      lastDays = days;
+      lastSeconds = seconds;
+    }
     const fraction = ofDay - seconds * MICROS_PER_SECOND;
-    const hour = Math.floor(seconds / 3600);
-    const minute = Math.floor((seconds - hour * 3600) / 60);
-    const second = seconds - hour * 3600 - minute * 60;
-    return `${date(days)} ${TWO_DIGITS[hour]}:${TWO_DIGITS[minute]}:${TWO_DIGITS[second]}.${String(fraction + MICROS_PER_SECOND).slice(1)}${suffix}`;
+    const millis = Math.floor(fraction / 1000);
+    return prefix + THREE_DIGITS[millis] + THREE_DIGITS[fraction - millis * 1000] + suffix;
   };
 }
 

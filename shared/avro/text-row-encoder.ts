@@ -11,10 +11,10 @@ import { dateTextFormatter, decimalText, hexText, microsTextFormatter, varcharTe
 /**
  * Rows → the records of a text-encoded schema (docs/encodings.md): sources keep handing over
  * `AvroValue` rows (shared/model/column.ts) whatever the encoding, and the PartWriter passes each
- * row through this before encoding it. Only the affected fields are converted, by a converter
- * chosen once per field; the record is one reused object, so a row costs no allocation beyond
- * its new strings, and the caller's rows are left untouched (the extractor reads the watermark
- * from them afterwards).
+ * row through this before encoding it. Each record is a shallow copy of its row with the
+ * text-form fields replaced, by a converter chosen once per field; text kept as text is only
+ * measured. The caller's rows are left untouched (the extractor reads the watermark from them
+ * after the write).
  *
  * A value the text form or a Redshift VARCHAR cannot hold fails with the ContractError users see
  * for any value that does not fit (exit 3), naming table, column, primary key and the fix; a value
@@ -32,7 +32,9 @@ export class TextRowEncoder {
   readonly #fields: readonly AvscField[];
   readonly #names: readonly string[];
   readonly #converters: readonly (FieldConverter | null)[];
-  readonly #record: Record<string, AvroValue | undefined>;
+  /** Indices of the fields written in a text form, and of the text fields whose size is checked. */
+  readonly #converted: readonly number[];
+  readonly #measured: readonly number[];
   /** The standard schema and its type, built on the first wrong-typed value only. */
   #standard: { schema: AvscRecordSchema; type: Type } | null = null;
 
@@ -47,34 +49,45 @@ export class TextRowEncoder {
     this.#fields = schema.fields;
     this.#names = schema.fields.map((field) => field.name);
     this.#converters = schema.fields.map(converterFor);
-    // Every field present from the start: one object shape for every row.
-    this.#record = Object.fromEntries(this.#names.map((name) => [name, null]));
+    const indices = schema.fields.map((_, i) => i);
+    this.#converted = indices.filter((i) => this.#converters[i] !== null);
+    // Text kept as text must still fit the VARCHAR the loader stages it in.
+    this.#measured = indices.filter((i) => VARCHAR_CHECKED_KINDS.includes(schema.fields[i]!['datapipe.kind']));
   }
 
   /**
-   * The record for `row`, valid until the next call (one object is reused). A key missing from
-   * the row is undefined in the record, so the field's default applies as under the standard encoding.
+   * The record for `row`. A key missing from the row stays missing, so the field's default
+   * applies as under the standard encoding; a string of the wrong kind is left for avsc to report.
    */
   encode(row: Row): Row {
     if (row === null || typeof row !== 'object') return row; // avsc reports it, as for a standard schema
-    const record = this.#record;
+    const record: Row = { ...row };
     const names = this.#names;
     const converters = this.#converters;
-    for (let i = 0; i < names.length; i++) {
+    const converted = this.#converted;
+    for (let k = 0; k < converted.length; k++) {
+      const i = converted[k]!;
       const name = names[i]!;
       const value = row[name];
-      const convert = converters[i];
-      if (convert === null || convert === undefined || value === null || value === undefined) {
-        record[name] = value;
-        continue;
-      }
+      if (value === null || value === undefined) continue;
       try {
-        record[name] = convert(value);
+        record[name] = converters[i]!(value);
       } catch (error) {
         throw this.#failure(row, i, error);
       }
     }
-    return record as Row;
+    const measured = this.#measured;
+    for (let k = 0; k < measured.length; k++) {
+      const i = measured[k]!;
+      const value = row[names[i]!];
+      if (typeof value !== 'string') continue;
+      try {
+        varcharText(value);
+      } catch (error) {
+        throw this.#failure(row, i, error);
+      }
+    }
+    return record;
   }
 
   #failure(row: Row, index: number, error: unknown): Error {
@@ -111,8 +124,7 @@ function converterFor(field: AvscField): FieldConverter | null {
     case 'hex':
       return (value) => (Buffer.isBuffer(value) ? hexText(value) : wrongType());
     case undefined:
-      // Text kept as text must still fit the VARCHAR the loader stages it in.
-      return VARCHAR_CHECKED_KINDS.includes(field['datapipe.kind']) ? (value) => (typeof value === 'string' ? varcharText(value) : wrongType()) : null;
+      return null;
   }
 }
 

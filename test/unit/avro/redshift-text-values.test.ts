@@ -52,7 +52,25 @@ describe('decimalText', () => {
     expect(decimalText(unscaledToBytes(-(10n ** 38n - 1n)), 38, 10)).toBe(`-${'9'.repeat(28)}.${'9'.repeat(10)}`);
   });
 
+  test.each<[bigint, number, number, string]>([
+    // Up to 6 bytes the text is built in double arithmetic: every scale it takes, and its digit check.
+    [999n, 3, 1, '99.9'],
+    [-999n, 3, 3, '-0.999'],
+    [12_345n, 15, 4, '1.2345'],
+    [-5n, 16, 16, '-0.0000000000000005'],
+    [1n, 20, 15, '0.000000000000001'],
+    [2n ** 47n - 1n, 15, 15, '0.140737488355327'],
+    [-(2n ** 47n), 15, 0, '-140737488355328'],
+    [2n ** 47n - 1n, 20, 19, '0.0000140737488355327'],
+    [123_456_789n, 12, 3, '123456.789'],
+    [7n, 5, 1, '0.7'],
+  ])('unscaled %s at decimal(%i,%i) → %s', (unscaled, precision, scale, expected) => {
+    expect(decimalText(unscaledToBytes(unscaled), precision, scale)).toBe(expected);
+  });
+
   test('a value with more digits than its precision is a ValueError, not a longer text', () => {
+    expect(() => decimalText(unscaledToBytes(1000n), 3, 1)).toThrow(new ValueError('value 100.0 has 4 digits, more than decimal(3,1) holds'));
+    expect(() => decimalText(unscaledToBytes(-(10n ** 15n)), 15, 2)).toThrow(new ValueError('value -10000000000000.00 has 16 digits, more than decimal(15,2) holds'));
     expect(() => decimalText(unscaledToBytes(10n ** 18n), 18, 2)).toThrow(new ValueError('value 10000000000000000.00 has 19 digits, more than decimal(18,2) holds'));
     expect(() => decimalText(unscaledToBytes(-(10n ** 38n)), 38, 38)).toThrow(new ValueError(`value -1.${'0'.repeat(38)} has 39 digits, more than decimal(38,38) holds`));
   });
