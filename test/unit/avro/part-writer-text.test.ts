@@ -1,16 +1,17 @@
 import { describe, expect, test } from 'vitest';
 import { modelToAvsc } from '../../../shared/avro/avsc-schema.js';
 import type { AvroCodec } from '../../../shared/avro/codecs.js';
-import { decimalBytesToText, decimalTextToBytes, unscaledToBytes } from '../../../shared/avro/decimal.js';
+import { decimalTextToBytes, unscaledToBytes } from '../../../shared/avro/decimal.js';
 import { readAvroHeader } from '../../../shared/avro/part-reader.js';
 import { PartWriter } from '../../../shared/avro/part-writer.js';
 import { ContractError, exitCodeOf } from '../../../shared/errors.js';
-import type { AvroValue, Column, Row, TableModel } from '../../../shared/model/column.js';
-import { dateTextToDays, daysToDateText, microsToDatetimeText, microsToTimestampText } from '../../../shared/model/temporal.js';
+import type { Row, TableModel } from '../../../shared/model/column.js';
+import { dateTextToDays } from '../../../shared/model/temporal.js';
 import { MemoryStore } from '../../support/memory-store.js';
 import { encodedBatches } from './encoded-batches.js';
 import { edgeRows, everyKindModel } from './fixtures.js';
 import { checkStored, manyRows, readAll } from './part-files.js';
+import { expectedTextRows } from './redshift-text-expected.js';
 
 /**
  * PartWriter under a redshift-text schema (docs/encodings.md): rows arrive as AvroValue exactly
@@ -28,25 +29,6 @@ function writer(store: MemoryStore, options: { codec?: AvroCodec; partSizeBytes?
   });
 }
 
-/**
- * The text a value must become, derived through temporal.ts's ISO formatter and decimal.ts —
- * code independent of the writer's converter (redshift-text-values.ts).
- */
-function expectedText(column: Column, value: AvroValue | undefined): AvroValue | undefined {
-  if (value === null || value === undefined) return value;
-  switch (column.type.kind) {
-    case 'decimal': return decimalBytesToText(value as Buffer, column.type.scale);
-    case 'bytes': return (value as Buffer).toString('hex');
-    case 'date': return daysToDateText(value as number);
-    case 'datetime': return microsToDatetimeText(value as number | bigint).replace('T', ' ');
-    case 'timestamp': return microsToTimestampText(value as number | bigint).replace('T', ' ').replace(/Z$/, '+00');
-    default: return value;
-  }
-}
-
-const expectedRows = (model: TableModel, rows: Row[]): Row[] =>
-  rows.map((row) => Object.fromEntries(model.columns.map((c) => [c.name, expectedText(c, row[c.name]) ?? null])));
-
 describe.each<AvroCodec>(['deflate', 'snappy', 'null'])('PartWriter with a redshift-text schema, %s', (codec) => {
   test('edge and varied rows come back as their text forms; the header holds the text schema', async () => {
     const store = new MemoryStore();
@@ -57,7 +39,7 @@ describe.each<AvroCodec>(['deflate', 'snappy', 'null'])('PartWriter with a redsh
     expect(parts.length).toBeGreaterThan(2);
     checkStored(store, parts);
     const read = await readAll(store, parts);
-    expect(read).toEqual(expectedRows(everyKindModel, rows));
+    expect(read).toEqual(expectedTextRows(everyKindModel, rows));
     expect(read[0]).toMatchObject({
       amount: '-0.05', wide: '9'.repeat(38), blob: '000102feff', day: '9999-12-31',
       at: '9999-12-31 23:59:59.999999', instant: '9999-12-31 23:59:59.999999+00', counter: 2n ** 63n - 1n,
@@ -86,7 +68,7 @@ describe('PartWriter with a redshift-text schema', () => {
     const w = writer(store);
     await w.write([{ id: 7, amount: decimalTextToBytes('1.5', 18, 2) }]);
     const [record] = await readAll(store, await w.close());
-    expect(record).toEqual({ ...expectedRows(everyKindModel, [{ id: 7 }])[0], amount: '1.50' });
+    expect(record).toEqual({ ...expectedTextRows(everyKindModel, [{ id: 7 }])[0], amount: '1.50' });
     const strict = writer(new MemoryStore());
     await expect(strict.write([{ amount: null }])).rejects.toThrow(new ContractError('edge_cases: field id expects a safe-integer number or a 64-bit bigint, got no value (the row has no such key)'));
   });
