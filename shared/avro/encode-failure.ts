@@ -1,5 +1,7 @@
 import type { Schema, Type } from 'avsc';
-import type { AvscRecordSchema } from './avsc-schema.js';
+import { daysToDateText, microsToDatetimeText, microsToTimestampText } from '../model/temporal.js';
+import type { AvscField, AvscRecordSchema } from './avsc-schema.js';
+import { decimalBytesToText } from './decimal.js';
 
 /**
  * The message for a row avsc refused to encode. avsc's own error names the AVRO type and the
@@ -62,4 +64,39 @@ export function describeEncodeFailure(schema: AvscRecordSchema, recordType: Type
     }
   }
   return `${table}: a row could not be encoded (${cause instanceof Error ? cause.message : String(cause)})`;
+}
+
+/**
+ * `VENTAS.NOTAS: <reason> (primary key ID_VENTA=42) — <fix>`: the one line for a value of the
+ * right kind that the target cannot hold exactly, in the form the sources give a value that does
+ * not fit its declared type (shared/sources/…/*-rows.ts), built from the schema alone.
+ */
+export function describeValueFailure(schema: AvscRecordSchema, field: AvscField, row: Record<string, unknown>, reason: string, fix: string): string {
+  const keys = schema['datapipe.primaryKeys'].map((name) => schema.fields.find((f) => f.name === name)).filter((f): f is AvscField => f !== undefined);
+  const where = keys.length === 0 ? 'the table has no primary key to name the row'
+    : `primary key ${keys.map((k) => `${k['datapipe.sourceName']}=${keyText(k, row[k.name])}`).join(', ')}`;
+  return `${schema['datapipe.sourceName']}.${field['datapipe.sourceName']}: ${reason} (${where}) — ${fix}`;
+}
+
+/** A key value as people read it (`42`, `2024-01-31`, `12.30`); `?` when it is not a valid value of its kind. */
+function keyText(field: AvscField, value: unknown): string {
+  try {
+    if (value === null || value === undefined) return 'NULL';
+    if (Buffer.isBuffer(value)) {
+      if (field['datapipe.kind'] !== 'decimal') return `\\x${value.toString('hex')}`;
+      const type = Array.isArray(field.type) ? field.type[1] : field.type;
+      const scale = field['datapipe.scale'] ?? (typeof type === 'object' && 'scale' in type ? type.scale : 0);
+      return decimalBytesToText(value, scale);
+    }
+    if (typeof value === 'number' || typeof value === 'bigint') {
+      switch (field['datapipe.kind']) {
+        case 'date': return daysToDateText(Number(value));
+        case 'datetime': return microsToDatetimeText(value);
+        case 'timestamp': return microsToTimestampText(value);
+      }
+    }
+    return String(value);
+  } catch {
+    return '?';
+  }
 }

@@ -9,12 +9,16 @@ import { encoderCodecs, type AvroCodec, type CodecFunction } from './codecs.js';
 import { describeEncodeFailure } from './encode-failure.js';
 import { avroTypeFor } from './long-type.js';
 import { PartUpload, type PartInfo } from './part-upload.js';
+import { TextRowEncoder } from './text-row-encoder.js';
 
 export type { PartInfo } from './part-upload.js';
 
 export interface PartWriterOptions {
   store: ObjectStore;
-  /** The plain `.avsc` JSON: it goes into every file header as is. */
+  /**
+   * The plain `.avsc` JSON: it goes into every file header as is. Its encoding decides how rows are
+   * written (./avro-encoding.ts): under `redshift-text` the writer converts each row's values to text.
+   */
   schema: AvscRecordSchema;
   codec: AvroCodec;
   /** A part is closed once its encoded size reaches this (checked after each block, so it overshoots by less than a block). */
@@ -51,7 +55,9 @@ export const MAX_BLOCKS_IN_FLIGHT = 4;
  * block is compressed off the main thread while the next one fills, and blocks reach the file
  * strictly in order (BlockPipeline). `write()` waits whenever compression or the upload falls
  * behind, so memory stays at a few blocks whatever the table size. Rows must be AVRO-ready
- * (`AvroValue`, shared/model/column.ts); `writeEncoded()` takes records a source already encoded.
+ * (`AvroValue`, shared/model/column.ts) whatever the schema's encoding: a text-encoded schema's
+ * values are converted on the way (TextRowEncoder). `writeEncoded()` takes records a source
+ * already encoded, in the standard encoding only.
  * A part ends, and the next begins, between blocks once it reaches `partSizeBytes` — decided on
  * exact sizes, so the same rows always give the same parts. `close()` returns the parts for the
  * manifest; an empty input still yields one valid part with zero records, so every run has at
@@ -64,6 +70,8 @@ export class PartWriter {
   readonly #schemaJson: string;
   readonly #schema: AvscRecordSchema;
   readonly #type: Type;
+  /** Null for the standard encoding, whose records are the rows as they come. */
+  readonly #textRows: TextRowEncoder | null;
   readonly #codec: AvroCodec;
   readonly #partSizeBytes: number;
   readonly #blockSizeBytes: number;
@@ -93,6 +101,7 @@ export class PartWriter {
     this.#schemaJson = JSON.stringify(options.schema);
     this.#schema = options.schema;
     this.#type = avroTypeFor(options.schema);
+    this.#textRows = TextRowEncoder.for(options.schema);
     this.#codec = options.codec;
     this.#partSizeBytes = options.partSizeBytes;
     this.#blockSizeBytes = blockSize;
@@ -108,14 +117,16 @@ export class PartWriter {
    * Encodes a batch; resolves once the writer can take more (backpressure from compression and
    * upload). A key missing from a row is written as the field's default — null for a nullable
    * column — and fails for a required one. A value of the wrong kind rejects with a ContractError
-   * naming the field.
+   * naming the field; under a text encoding, so does a value its text form or Redshift cannot
+   * hold, naming table, column and primary key. The rows themselves are not changed.
    */
   async write(rows: Row[]): Promise<void> {
     this.#enter('write');
     try {
       const block = this.#block;
+      const textRows = this.#textRows;
       for (let i = 0; i < rows.length; i++) {
-        const row = rows[i];
+        const row = textRows === null ? rows[i] : textRows.encode(rows[i]!);
         try {
           block.appendValue(this.#type, row);
         } catch (cause) {
@@ -135,11 +146,15 @@ export class PartWriter {
    * Appends records already in AVRO binary encoding per this writer's schema, without decoding
    * them: the fast path for sources that transcode their wire format (`Source.readEncoded`). A
    * batch is never split across blocks, so a block may exceed `blockSizeBytes` by one batch. The
-   * bytes are copied; the caller may reuse `records` once this resolves.
+   * bytes are copied; the caller may reuse `records` once this resolves. Refused for a text-encoded
+   * schema: the transcoders write the standard encoding (check `canUseEncodedPath` first).
    */
   async writeEncoded(batch: EncodedRecords): Promise<void> {
     this.#enter('writeEncoded');
     try {
+      if (this.#textRows !== null) {
+        throw new Error(`PartWriter.writeEncoded(): schema ${this.#schema.name} uses the ${String(this.#schema['datapipe.encoding'])} encoding, but encoded records are in the standard encoding — write rows with write() (canUseEncodedPath(schema) is false)`);
+      }
       if (!Number.isSafeInteger(batch.rows) || batch.rows < 0) {
         throw new Error(`an encoded batch needs a row count that is a non-negative integer (got ${batch.rows})`);
       }

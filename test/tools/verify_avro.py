@@ -7,9 +7,14 @@ Walks the arguments for *.avro files and, for each one:
   * checks the header schema: a record whose fields carry ``datapipe.kind`` and the AVRO type
     types.md prescribes for it, logical types included (decimal with integer precision/scale on
     bytes, date on int, local-timestamp-micros / timestamp-micros on long), nullable as
-    ["null", T] with default null;
+    ["null", T] with default null; under the ``redshift-text`` encoding (a record attribute
+    ``"datapipe.encoding": "redshift-text"``, docs/encodings.md) decimal, date, datetime,
+    timestamp and bytes fields must instead be AVRO ``string`` with their text form in the field's
+    ``datapipe.encoding`` (a decimal also with integer ``datapipe.precision`` / ``datapipe.scale``);
   * decodes every record with fastavro and checks each value's Python type against the kind
-    (so fastavro really applied the logical types);
+    (so fastavro really applied the logical types); a text-encoded value must match its form's
+    pattern exactly and parse as a real date / time / number of at most ``precision`` digits, and
+    under ``redshift-text`` every string and hex value must fit a Redshift VARCHAR (65,535 bytes);
   * prints one summary line per file (records, codec, fields).
 ``--manifests`` instead walks the arguments for DataPipe run manifests (``_manifest*.json``) and
 checks every part each one lists: bytes, sha256 and record count against the manifest, and the
@@ -17,7 +22,9 @@ manifest's total. Parts no manifest lists (a killed extraction's leftovers) are 
 ``--expect-rows N`` checks the total record count. ``--dump FILE`` writes every record as a JSON
 line ``{"file": ..., "record": {...}}`` with decimals as fixed-point strings, bytes as hex,
 datetimes as ISO text with 6 fraction digits (timestamps in UTC ending in Z), longs as strings
-(exact beyond 2^53) and non-finite floats as "NaN" / "Infinity" / "-Infinity".
+(exact beyond 2^53) and non-finite floats as "NaN" / "Infinity" / "-Infinity"; text-encoded
+values are parsed with Python's datetime / decimal and dumped the same way, so both encodings of
+the same rows dump identically.
 Exits 0 when every check passed, 1 on any failure, 2 on a usage error or a missing fastavro.
 """
 
@@ -27,6 +34,7 @@ import decimal
 import json
 import math
 import os
+import re
 import sys
 
 try:
@@ -46,6 +54,29 @@ LOGICAL = {
     "decimal": ("bytes", "decimal"),
 }
 
+# The redshift-text encoding: the text form each kind takes (docs/encodings.md).
+TEXT_FORMS = {
+    "decimal": "decimal-text", "date": "date-text", "datetime": "datetime-text",
+    "timestamp": "timestamp-text", "bytes": "hex",
+}
+ENCODINGS = ("redshift-text",)
+VARCHAR_MAX_BYTES = 65535
+DATE_TEXT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+DATETIME_TEXT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}")
+TIMESTAMP_TEXT = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6})\+00")
+HEX_TEXT = re.compile(r"(?:[0-9a-f]{2})*")
+
+
+class Field:
+    """A checked field: name, kind, nullable, and for a text-encoded one its form and decimal shape."""
+
+    def __init__(self, name, kind, nullable, encoding, form=None, precision=None, scale=None):
+        self.name, self.kind, self.nullable, self.encoding = name, kind, nullable, encoding
+        self.form, self.precision, self.scale = form, precision, scale
+        if form == "decimal-text":
+            body = r"-?(?:0|[1-9][0-9]*)" + (r"\.[0-9]{%d}" % scale if scale > 0 else "")
+            self.pattern = re.compile(body)
+
 
 class Failure(Exception):
     """A check that failed, with the reason as its message."""
@@ -64,8 +95,22 @@ def avro_files(paths):
             raise Failure(f"{path}: no such file or folder")
 
 
-def check_field(field):
-    """Returns (name, kind, nullable) after checking the field's declared type against its kind."""
+def record_encoding(schema):
+    """The record's encoding: "standard" when it has no datapipe.encoding attribute."""
+    encoding = schema.get("datapipe.encoding")
+    if encoding is None:
+        return "standard"
+    if encoding not in ENCODINGS:
+        raise Failure(f"unknown record datapipe.encoding {encoding!r}")
+    return encoding
+
+
+def is_int(value):
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def check_field(field, encoding="standard"):
+    """Returns the Field after checking its declared type against its kind under the encoding."""
     name = field.get("name")
     kind = field.get("datapipe.kind")
     if kind is None:
@@ -78,6 +123,19 @@ def check_field(field):
         if "default" not in field or field["default"] is not None:
             raise Failure(f"field {name}: a nullable field needs \"default\": null")
         ftype = ftype[1]
+    form = field.get("datapipe.encoding")
+    expected_form = TEXT_FORMS.get(kind) if encoding == "redshift-text" else None
+    if form != expected_form:
+        raise Failure(f"field {name}: kind {kind} under the {encoding} encoding needs datapipe.encoding {expected_form!r}, got {form!r}")
+    if form is not None:
+        if ftype != "string":
+            raise Failure(f"field {name}: the {form} form needs AVRO string, got {json.dumps(ftype)}")
+        if form != "decimal-text":
+            return Field(name, kind, nullable, encoding, form)
+        precision, scale = field.get("datapipe.precision"), field.get("datapipe.scale")
+        if not is_int(precision) or not is_int(scale) or precision < 1 or not 0 <= scale <= precision:
+            raise Failure(f"field {name}: decimal-text needs integer datapipe.precision >= 1 and 0 <= datapipe.scale <= precision, got {precision!r}, {scale!r}")
+        return Field(name, kind, nullable, encoding, form, precision, scale)
     if kind in SIMPLE:
         if ftype != SIMPLE[kind]:
             raise Failure(f"field {name}: kind {kind} needs AVRO {SIMPLE[kind]}, got {json.dumps(ftype)}")
@@ -91,7 +149,7 @@ def check_field(field):
                 raise Failure(f"field {name}: decimal needs integer precision >= 1 and 0 <= scale <= precision, got {json.dumps(ftype)}")
     else:
         raise Failure(f"field {name}: unknown datapipe.kind {kind!r}")
-    return name, kind, nullable
+    return Field(name, kind, nullable, encoding)
 
 
 PY_TYPES = {
@@ -102,10 +160,14 @@ PY_TYPES = {
 }
 
 
-def check_value(name, kind, nullable, value):
+def check_value(field, value):
+    name, kind = field.name, field.kind
     if value is None:
-        if not nullable:
+        if not field.nullable:
             raise Failure(f"field {name}: null in a non-nullable field")
+        return
+    if field.form is not None:
+        check_text(field, value)
         return
     if not isinstance(value, PY_TYPES[kind]) or (kind == "int64" and isinstance(value, bool)):
         raise Failure(f"field {name}: fastavro decoded a {type(value).__name__} for kind {kind} (logical type not applied?)")
@@ -115,11 +177,62 @@ def check_value(name, kind, nullable, value):
         raise Failure(f"field {name}: a timestamp (timestamp-micros) decoded without a zone")
     if kind == "date" and isinstance(value, datetime.datetime):
         raise Failure(f"field {name}: a date decoded as a datetime")
+    if field.encoding == "redshift-text" and kind in ("string", "json", "interval") and len(value.encode("utf-8")) > VARCHAR_MAX_BYTES:
+        raise Failure(f"field {name}: a text of {len(value.encode('utf-8'))} UTF-8 bytes does not fit a Redshift VARCHAR")
 
 
-def dump_value(kind, value):
+def check_text(field, value):
+    """A text-encoded value: its form's exact pattern, and a real value once parsed."""
+    name, form = field.name, field.form
+    if not isinstance(value, str):
+        raise Failure(f"field {name}: fastavro decoded a {type(value).__name__} for the {form} form")
+    shown = value if len(value) <= 60 else value[:60] + "..."
+    try:
+        parse_text(field, value)
+    except (ValueError, decimal.InvalidOperation) as error:
+        raise Failure(f"field {name}: {shown!r} is not {form} ({error})") from None
+
+
+def parse_text(field, value):
+    """The Python value a text form stands for; ValueError when the text is not exactly that form."""
+    form = field.form
+    if form == "decimal-text":
+        if not field.pattern.fullmatch(value):
+            raise ValueError(f"expected plain digits with exactly {field.scale} fraction digits")
+        if value.startswith("-") and not value.strip("-0."):
+            raise ValueError("negative zero")
+        digits = value.lstrip("-").replace(".", "").lstrip("0")
+        if len(digits) > field.precision:
+            raise ValueError(f"{len(digits)} digits, more than precision {field.precision}")
+        return decimal.Decimal(value)
+    if form == "date-text":
+        if not DATE_TEXT.fullmatch(value):
+            raise ValueError("expected YYYY-MM-DD")
+        return datetime.date.fromisoformat(value)
+    if form == "datetime-text":
+        if not DATETIME_TEXT.fullmatch(value):
+            raise ValueError("expected YYYY-MM-DD HH:MM:SS.ffffff")
+        return datetime.datetime.strptime(value, "%Y-%m-%d %H:%M:%S.%f")
+    if form == "timestamp-text":
+        match = TIMESTAMP_TEXT.fullmatch(value)
+        if not match:
+            raise ValueError("expected YYYY-MM-DD HH:MM:SS.ffffff+00")
+        return datetime.datetime.strptime(match.group(1), "%Y-%m-%d %H:%M:%S.%f").replace(tzinfo=datetime.timezone.utc)
+    if form == "hex":
+        if not HEX_TEXT.fullmatch(value):
+            raise ValueError("expected lowercase hex digits in pairs")
+        if len(value) > VARCHAR_MAX_BYTES:
+            raise ValueError(f"{len(value)} characters do not fit a Redshift VARCHAR")
+        return bytes.fromhex(value)
+    raise ValueError(f"unknown form {form!r}")
+
+
+def dump_value(field, value):
+    kind = field.kind
     if value is None:
         return None
+    if field.form is not None:
+        value = parse_text(field, value)
     if kind == "decimal":
         return format(value, "f")
     if kind == "bytes":
@@ -149,15 +262,16 @@ def verify_file(path, dump):
         schema = json.loads(reader.metadata["avro.schema"])
         if not isinstance(schema, dict) or schema.get("type") != "record":
             raise Failure("the header schema is not a record")
-        fields = [check_field(f) for f in schema.get("fields", [])]
+        encoding = record_encoding(schema)
+        fields = [check_field(f, encoding) for f in schema.get("fields", [])]
         if not fields:
             raise Failure("the header schema has no fields")
         count = 0
         for record in reader:
-            for name, kind, nullable in fields:
-                check_value(name, kind, nullable, record.get(name))
+            for field in fields:
+                check_value(field, record.get(field.name))
             if dump is not None:
-                row = {name: dump_value(kind, record.get(name)) for name, kind, _ in fields}
+                row = {field.name: dump_value(field, record.get(field.name)) for field in fields}
                 dump.write(json.dumps({"file": path, "record": row}, ensure_ascii=False) + "\n")
             count += 1
     return count, codec, len(fields)

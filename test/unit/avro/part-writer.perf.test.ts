@@ -1,10 +1,11 @@
 import { Writable, type Readable } from 'node:stream';
 import { describe, expect, test } from 'vitest';
-import { modelToAvsc } from '../../../shared/avro/avsc-schema.js';
+import { modelToAvsc, type AvscRecordSchema } from '../../../shared/avro/avsc-schema.js';
 import type { AvroCodec } from '../../../shared/avro/codecs.js';
 import { decimalTextToBytes } from '../../../shared/avro/decimal.js';
 import { avroTypeFor } from '../../../shared/avro/long-type.js';
 import { PartWriter, type EncodedRecords } from '../../../shared/avro/part-writer.js';
+import { TextRowEncoder } from '../../../shared/avro/text-row-encoder.js';
 import type { Row, TableModel } from '../../../shared/model/column.js';
 import { MemoryStore } from '../../support/memory-store.js';
 
@@ -12,7 +13,9 @@ import { MemoryStore } from '../../support/memory-store.js';
  * PartWriter's throughput on the benchmark's 10-column sales row (bench/sales-table.ts), alone:
  * the store discards the bytes (after the writer has hashed them). Opt-in, because timings on a
  * shared machine are no pass/fail signal: DATAPIPE_PERF=1 npx vitest run test/unit/avro/part-writer.perf
- * (DATAPIPE_PERF_ROWS, DATAPIPE_PERF_REPS to change the size). Prints the median rows/s per case.
+ * (DATAPIPE_PERF_ROWS, DATAPIPE_PERF_REPS to change the size). Prints the median rows/s per case:
+ * write(rows) under the standard and the redshift-text encoding (docs/encodings.md), writeEncoded,
+ * and the redshift-text row conversion alone (3 decimals and 2 timestamps per row become text).
  */
 
 const enabled = process.env.DATAPIPE_PERF === '1';
@@ -43,6 +46,7 @@ const salesModel: TableModel = {
   ],
 };
 const schema = modelToAvsc(salesModel);
+const textSchema = modelToAvsc(salesModel, { encoding: 'redshift-text' });
 
 /** Row g of bench/sales-table.ts's generator, as the PostgreSQL source would hand it over. */
 function salesRow(g: number): Row {
@@ -66,9 +70,26 @@ class DiscardStore extends MemoryStore {
   }
 }
 
-/** Rows per second for ROWS rows fed from a recycled pool of batches. */
-async function rate<T>(codec: AvroCodec, pool: T[], rowsOf: (batch: T) => number, feed: (writer: PartWriter, batch: T) => Promise<void>): Promise<number> {
-  const writer = new PartWriter({ store: new DiscardStore(), schema, codec, partSizeBytes: 128 << 20, keyFor: (seq) => `part-${seq}.avro` });
+/**
+ * Wall-clock rows per second, and the process's CPU time per row (user + system, every thread:
+ * compression runs on the libuv pool) — the cost per core, which stays meaningful on a shared machine.
+ */
+interface Rate {
+  rowsPerSecond: number;
+  cpuMicrosPerRow: number;
+}
+
+function rateSince(rows: number, started: number, cpu: NodeJS.CpuUsage): Rate {
+  const used = process.cpuUsage(cpu);
+  return { rowsPerSecond: rows / ((performance.now() - started) / 1000), cpuMicrosPerRow: (used.user + used.system) / rows };
+}
+
+const shown = (rate: Rate): string => `${Math.round(rate.rowsPerSecond)} rows/s (${rate.cpuMicrosPerRow.toFixed(2)} CPU µs/row)`;
+
+/** The rate for ROWS rows fed from a recycled pool of batches. */
+async function rate<T>(codec: AvroCodec, pool: T[], rowsOf: (batch: T) => number, feed: (writer: PartWriter, batch: T) => Promise<void>, avsc: AvscRecordSchema = schema): Promise<Rate> {
+  const writer = new PartWriter({ store: new DiscardStore(), schema: avsc, codec, partSizeBytes: 128 << 20, keyFor: (seq) => `part-${seq}.avro` });
+  const cpu = process.cpuUsage();
   const started = performance.now();
   let rows = 0;
   for (let i = 0; rows < ROWS; i++) {
@@ -77,16 +98,18 @@ async function rate<T>(codec: AvroCodec, pool: T[], rowsOf: (batch: T) => number
     rows += rowsOf(batch);
   }
   const parts = await writer.close();
-  const seconds = (performance.now() - started) / 1000;
+  const measured = rateSince(rows, started, cpu);
   expect(parts.reduce((sum, p) => sum + p.rows, 0)).toBe(rows);
-  return rows / seconds;
+  return measured;
 }
 
-async function median(measure: () => Promise<number>): Promise<number> {
+/** The median of REPS runs after a warm-up, each figure on its own. */
+async function median(measure: () => Promise<Rate>): Promise<Rate> {
   await measure(); // warm-up
-  const rates: number[] = [];
+  const rates: Rate[] = [];
   for (let i = 0; i < REPS; i++) rates.push(await measure());
-  return rates.sort((a, b) => a - b)[Math.floor(rates.length / 2)]!;
+  const middle = (values: number[]): number => values.sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+  return { rowsPerSecond: middle(rates.map((r) => r.rowsPerSecond)), cpuMicrosPerRow: middle(rates.map((r) => r.cpuMicrosPerRow)) };
 }
 
 /** The recycled input: 100k rows in batches of 10k, and the same rows encoded in batches of ≈256 KiB. */
@@ -109,12 +132,35 @@ function inputs(): { rowBatches: Row[][]; encoded: EncodedRecords[] } {
   return { rowBatches, encoded };
 }
 
+/** The rate of the redshift-text conversion alone (no AVRO encoding, no compression). */
+async function conversionRate(rowBatches: Row[][]): Promise<Rate> {
+  const encoder = TextRowEncoder.for(textSchema)!;
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  let rows = 0;
+  let checksum = 0;
+  for (let i = 0; rows < ROWS; i++) {
+    const batch = rowBatches[i % rowBatches.length]!;
+    for (const row of batch) checksum += (encoder.encode(row).total as string).length;
+    rows += batch.length;
+  }
+  expect(checksum).toBeGreaterThan(0);
+  return rateSince(rows, started, cpu);
+}
+
 describe.skipIf(!enabled)('PartWriter throughput (10-column sales rows)', () => {
   test.each<AvroCodec>(['deflate', 'snappy'])('%s', async (codec) => {
     const { rowBatches, encoded } = inputs();
     const rows = await median(() => rate(codec, rowBatches, (b) => b.length, (w, b) => w.write(b)));
+    const text = await median(() => rate(codec, rowBatches, (b) => b.length, (w, b) => w.write(b), textSchema));
     const pre = await median(() => rate(codec, encoded, (b) => b.rows, (w, b) => w.writeEncoded(b)));
-    console.log(`PartWriter ${codec}: write(rows) ${Math.round(rows)} rows/s, writeEncoded ${Math.round(pre)} rows/s (median of ${REPS}, ${ROWS} rows)`);
-    expect(pre).toBeGreaterThan(0);
+    console.log(`PartWriter ${codec}: write(rows) standard ${shown(rows)}, redshift-text ${shown(text)}; writeEncoded ${shown(pre)} (median of ${REPS}, ${ROWS} rows)`);
+    expect(pre.rowsPerSecond).toBeGreaterThan(0);
+  });
+
+  test('redshift-text conversion alone', async () => {
+    const { rowBatches } = inputs();
+    const converted = await median(() => conversionRate(rowBatches));
+    console.log(`TextRowEncoder.encode: ${shown(converted)} (median of ${REPS}, ${ROWS} rows)`);
   });
 });
