@@ -1,3 +1,4 @@
+import { canUseEncodedPath, type AvroEncoding } from '../../shared/avro/avro-encoding.js';
 import { PartWriter } from '../../shared/avro/part-writer.js';
 import { schemaFingerprint } from '../../shared/avro/avsc-schema.js';
 import type { AvscRecordSchema } from '../../shared/avro/avsc-schema.js';
@@ -9,7 +10,7 @@ import type { Manifest } from '../../shared/pipeline/manifest.js';
 import { Progress } from '../../shared/pipeline/progress.js';
 import { newAttempt, publishManifest } from '../../shared/pipeline/publish.js';
 import { StagingLayout } from '../../shared/pipeline/staging-layout.js';
-import { checkDrift, checkOverrides, readCommittedSchema } from '../../shared/pipeline/table-contract.js';
+import { checkDrift, checkEncoding, checkOverrides, readCommittedSchema } from '../../shared/pipeline/table-contract.js';
 import { watermarkText } from '../../shared/pipeline/watermark.js';
 import { claimWindow } from '../../shared/pipeline/window-claim.js';
 import type { Source } from '../../shared/sources/source.js';
@@ -28,6 +29,8 @@ export interface ExtractContext {
   /** `--chunk i/n` as a 0-based index; absent for a run read in one piece. */
   chunk?: { index: number; count: number };
   log: Logger;
+  /** The AVRO encoding the destination's warehouse reads; the committed schema must carry it. */
+  encoding?: { name: AvroEncoding; warehouse: string };
   /** Aborted on SIGTERM: the run stops between batches and writes no manifest. */
   signal?: AbortSignal;
   progressIntervalMs?: number;
@@ -42,6 +45,7 @@ export async function extract(ctx: ExtractContext): Promise<Manifest> {
   const log = ctx.log.child({ table: ctx.table.name, run_id: ctx.runId, chunk: ctx.chunk ? `${ctx.chunk.index + 1}/${ctx.chunk.count}` : undefined });
   const { model, avsc } = await readCommittedSchema(ctx.schemasDir, ctx.table.name, ctx.configPath);
   checkOverrides(model, ctx.table.columns, `schemas/${model.name}.avsc`);
+  if (ctx.encoding) checkEncoding(avsc, ctx.encoding.name, ctx.encoding.warehouse, ctx.table.name);
   const live = await ctx.source.describe(ctx.table.name, { profile: false, overrides: ctx.table.columns });
   checkDrift(model, live, log);
 
@@ -71,7 +75,8 @@ export async function extract(ctx: ExtractContext): Promise<Manifest> {
       batchSize: ctx.config.staging.batch_rows,
       snapshot: window.snapshot,
     };
-    if (ctx.source.readEncoded) {
+    // The fast path writes the standard encoding only; text encodings go through the row path.
+    if (ctx.source.readEncoded && canUseEncodedPath(avsc)) {
       // The fast path: the source transcodes its wire format straight to AVRO records.
       for await (const batch of ctx.source.readEncoded(plan)) {
         ctx.signal?.throwIfAborted();

@@ -9,7 +9,7 @@ import { pruneRuns } from '../../shared/pipeline/retention.js';
 import { findRunToLoad, readRunManifests } from '../../shared/pipeline/run-finder.js';
 import { StagingLayout } from '../../shared/pipeline/staging-layout.js';
 import { commitState, nextState, readState } from '../../shared/pipeline/state.js';
-import { readCommittedSchema } from '../../shared/pipeline/table-contract.js';
+import { checkEncoding, readCommittedSchema } from '../../shared/pipeline/table-contract.js';
 import { openStagedPart } from '../../shared/pipeline/verified-part.js';
 import { maxWatermark } from '../../shared/pipeline/watermark.js';
 import type { ObjectStore } from '../../shared/stores/object-store.js';
@@ -42,6 +42,7 @@ export interface LoadSummary extends LoadResult {
 export async function load(ctx: LoadContext): Promise<LoadSummary | null> {
   const layout = new StagingLayout(ctx.prefix, ctx.config.project.name, ctx.table.name);
   const { model, avsc } = await readCommittedSchema(ctx.schemasDir, ctx.table.name, ctx.configPath);
+  checkEncoding(avsc, ctx.warehouse.capabilities.encoding, ctx.warehouse.capabilities.name, ctx.table.name);
   const partition = ctx.table.partition_column ? findColumn(model, ctx.table.partition_column) ?? null : null;
   const keep = ctx.config.staging.retention_runs;
   await ctx.warehouse.ensureTable(model, ctx.table.load_mode === 'incremental' ? partition?.name ?? null : null);

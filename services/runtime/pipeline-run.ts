@@ -9,7 +9,7 @@ import { newRunId, normalizeRunId, parseChunk } from '../../shared/pipeline/run-
 import { schemasDir } from '../../shared/pipeline/table-contract.js';
 import { openSource } from '../../shared/sources/registry.js';
 import { openStaging } from '../../shared/stores/registry.js';
-import { openWarehouse } from '../../shared/warehouses/registry.js';
+import { openWarehouse, warehouseCapabilities } from '../../shared/warehouses/registry.js';
 import { locateConfig } from './locate-config.js';
 
 /** What the extractor, the loader and `datapipe run` are told on their command lines. */
@@ -51,11 +51,13 @@ export async function runExtractor(prepared: PreparedRun, args: RunArgs, log: Lo
   const runId = args.runId ? normalizeRunId(args.runId) : newRunId();
   const chunk = args.chunk ? parseChunk(args.chunk) : undefined;
   const { store, prefix } = await openStaging(prepared.destination, log);
+  const warehouse = await warehouseCapabilities(prepared.destination.cloud);
   const source = await openSource(prepared.loaded.config.source, log);
   try {
     return await extract({
       config: prepared.loaded.config, configPath: prepared.loaded.path, table: prepared.table,
       source, store, prefix, schemasDir: schemasDir(args.schemas), runId, chunk, log, signal,
+      encoding: { name: warehouse.encoding, warehouse: warehouse.name },
     });
   } finally {
     await source.close();

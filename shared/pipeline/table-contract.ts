@@ -4,6 +4,7 @@ import { avscToModel } from '../avro/avsc-schema.js';
 import { ContractError, TerminalError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { formatType, type TableModel } from '../model/column.js';
+import { avscEncoding, type AvroEncoding } from '../avro/avro-encoding.js';
 
 /** The folder holding committed schemas: `DATAPIPE_SCHEMAS`, else `schemas/` under the current directory. */
 export function schemasDir(explicit?: string): string {
@@ -98,4 +99,17 @@ export function applyTableSpec(model: TableModel, spec: { name: string; load_mod
     throw new TerminalError(`tables[${spec.name}]: ${model.sourceName} has no primary key, and incremental loads merge by key — set primary_keys in the config`);
   }
   return { ...model, primaryKeys };
+}
+
+/**
+ * The committed `.avsc` must carry the encoding the destination's warehouse reads (docs/encodings.md):
+ * a schema generated for another cloud would stage values that warehouse cannot load exactly.
+ */
+export function checkEncoding(avsc: unknown, expected: AvroEncoding, warehouse: string, table: string): void {
+  const found = avscEncoding(avsc);
+  if (found === expected) return;
+  throw new TerminalError(
+    `schemas/${schemaFileName(table, 'avsc')} carries the ${found} AVRO encoding, but ${warehouse} loads the ${expected} one — ` +
+      `it was generated for another cloud; run \`datapipe generate schema ${table}\` with this config and commit the result`,
+  );
 }

@@ -5,12 +5,10 @@
  * it cheaply. See docs/warehouses.md.
  */
 import type { AvroCodec } from '../avro/codecs.js';
+import type { AvroEncoding } from '../avro/avro-encoding.js';
 import type { DestinationConfig, TableSpec } from '../config/config-schema.js';
 import type { TableModel } from '../model/column.js';
 import type { SqlDialect } from './sql/sql-dialect.js';
-
-/** How the AVRO a warehouse loads must be encoded (docs/encodings.md). */
-export type AvroEncoding = 'standard' | 'redshift-text';
 
 /** A file `generate schema` writes beside `schemas/<table>.avsc`. */
 export interface SchemaFile {

@@ -7,6 +7,7 @@
 import { ContractError, TerminalError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { TableModel } from '../model/column.js';
+import type { WarehouseCapabilities } from './capabilities.js';
 import {
   commitStatements, countSql, latestLoadSql, mustNotBeNull, stageCheckSql, STALE_RUN_MARKER, type LoadParams,
 } from './sql/load-sql.js';
@@ -15,6 +16,10 @@ import type { LoadMode, LoadRequest, LoadResult, RecordedLoad, Warehouse } from 
 
 export class SqlWarehouse implements Warehouse {
   constructor(readonly driver: WarehouseDriver, private readonly log: Logger) {}
+
+  get capabilities(): WarehouseCapabilities {
+    return this.driver.capabilities;
+  }
 
   async ensureTable(model: TableModel, partitionColumn: string | null): Promise<void> {
     if (partitionColumn !== null && !model.columns.some((c) => c.name === partitionColumn)) {

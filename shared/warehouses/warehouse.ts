@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { TableModel } from '../model/column.js';
+import type { WarehouseCapabilities } from './capabilities.js';
 
 export type LoadMode = 'incremental' | 'full';
 
@@ -53,6 +54,9 @@ export interface RecordedLoad {
  * load protocol (sql-warehouse.ts) over one engine's driver; see docs/warehouses.md.
  */
 export interface Warehouse {
+  /** What the warehouse can do (capabilities.ts). */
+  readonly capabilities: WarehouseCapabilities;
+
   /** Creates the target table (and `_datapipe_loads`) if absent; never alters an existing one. */
   ensureTable(model: TableModel, partitionColumn: string | null): Promise<void>;
 

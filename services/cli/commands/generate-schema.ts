@@ -41,7 +41,8 @@ export async function generateSchemas(options: GenerateSchemaOptions): Promise<s
         log.info({ table: spec.name, column: column.sourceName, type: formatType(column.type), decision: column.decision }, 'type decision');
       }
       const files: [string, string][] = [
-        [schemaFileName(spec.name, 'avsc'), formatAvsc(modelToAvsc(model))],
+        // The parts' encoding is the warehouse's (docs/encodings.md): the extractor follows the file.
+        [schemaFileName(spec.name, 'avsc'), formatAvsc(modelToAvsc(model, { encoding: capabilities.encoding }))],
         ...capabilities.schemaFiles(model, spec, destination).map((f): [string, string] => [schemaFileName(spec.name, f.extension), f.text]),
       ];
       for (const [name, text] of files) {
