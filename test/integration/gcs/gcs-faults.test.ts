@@ -5,7 +5,7 @@ import { TerminalError, TransientError } from '../../../shared/errors.js';
 import { openGcsStore, type GcsStore } from '../../../shared/stores/gcs/gcs-store.js';
 import { skipWithoutFakeGcsServer } from '../../support/fake-gcs-server.js';
 import { useFakeGcsBucket } from './fake-gcs-bucket.js';
-import { FaultProxy, type ProxiedRequest } from './fault-proxy.js';
+import { FaultProxy, type ProxiedRequest } from '../../support/fault-proxy.js';
 import { patternedBytes, rawBody, rawNames, readAll, sha256 } from './raw-gcs.js';
 
 const CHUNK = 256 * 1024;

@@ -6,7 +6,7 @@ import { openGcsStore, type GcsStore } from '../../../shared/stores/gcs/gcs-stor
 import { skipWithoutFakeGcsServer } from '../../support/fake-gcs-server.js';
 import { describeObjectStoreContract, putListedKeys } from '../../support/object-store-contract.js';
 import { useFakeGcsBucket } from './fake-gcs-bucket.js';
-import { FaultProxy } from './fault-proxy.js';
+import { FaultProxy } from '../../support/fault-proxy.js';
 import { patternedBytes, rawBody, rawMetadata, rawNames, readAll, sha256 } from './raw-gcs.js';
 
 const KIB = 1024;
