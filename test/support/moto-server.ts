@@ -15,6 +15,8 @@ export interface MotoServer {
   /** `http://127.0.0.1:<port>`: the S3 endpoint (use path-style addressing). */
   endpoint: string;
   port: number;
+  /** The server's process id (benchmarks read its CPU time). */
+  pid: number | undefined;
   /** Creates a bucket in us-east-1. */
   createBucket(name: string): Promise<void>;
   stop(): Promise<void>;
@@ -100,6 +102,7 @@ async function launch(port: number): Promise<MotoServer> {
   return {
     endpoint,
     port,
+    pid: child.pid,
     stop,
     createBucket: async (name) => {
       // moto takes an unsigned path-style CreateBucket; without a location constraint it is us-east-1.

@@ -1,12 +1,15 @@
 /**
  * How S3 requests are retried: exactly one layer, the SDK's own retry middleware, driven by
- * DataPipe's policy. The SDK's loop is the right place — it holds each request's body (a part's
- * bytes), re-signs every attempt with fresh credentials and a corrected clock, and sits below
- * lib-style helpers — so S3Store never wraps a call in withRetry. What it does not get from the
- * SDK's standard mode is DataPipe's policy: this strategy replaces the SDK's backoff (100 ms base,
- * 20 s cap) with shared/retry.ts's (exponential, full jitter, STORE_RETRY by default) and the SDK's
- * classification with s3-errors.ts's, so throttling (503 SlowDown), 5xx answers and dropped
- * connections are retried and 4xx answers never are.
+ * DataPipe's policy. The SDK's loop is the right place — it resends the request it already built
+ * (a part's bytes held in memory) and re-signs every attempt with fresh credentials and a
+ * corrected clock — so S3Store never wraps an S3 call in withRetry. What the SDK's standard mode
+ * would not give is DataPipe's policy: this strategy replaces its backoff (100 ms base, 20 s cap)
+ * with shared/retry.ts's (exponential, full jitter; STORE_RETRY by default) and its
+ * classification with s3-errors.ts's, so throttling (503 SlowDown), 5xx answers, timeouts and
+ * dropped connections are retried and 4xx answers never are. Two things stay outside any retry:
+ * a body that fails while it streams to the caller (a GetObject read cut short: the caller gets a
+ * TransientError, exit 1), and the lost answer of a conditional write whose retry then finds its
+ * own write (it reports a lost race; the protocol re-reads before acting on one).
  * https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html
  */
 import { backoffMs, type RetryPolicy } from '../../retry.js';
