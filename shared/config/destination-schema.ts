@@ -4,7 +4,7 @@
  * may stay in the file (switching clouds is then one word) and are checked but not used.
  */
 import { z } from 'zod';
-import { requiredText, wholeNumber } from './schema-primitives.js';
+import { flag, requiredText, wholeNumber } from './schema-primitives.js';
 
 /** The clouds DataPipe targets; `local` is a folder plus a DuckDB file. */
 export const CLOUDS = ['local', 'gcp', 'aws', 'azure'] as const;
@@ -94,6 +94,12 @@ const aws = z
     region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, { error: 'is not an AWS region — write e.g. us-east-1' }).describe('AWS region of the bucket and Redshift'),
     bucket: bucketName('s3', 'S3 staging bucket name (without s3://)'),
     prefix,
+    endpoint: z.string()
+      .regex(/^https?:\/\/[^\s/?#@]+(\/[^\s?#]*)?$/, { error: 'is not an http(s) URL — write e.g. https://s3.example.internal:9000, or remove it to use AWS S3' })
+      .describe('S3-compatible endpoint URL used instead of AWS S3 (an emulator such as moto, or a MinIO/Ceph gateway); it must support S3 checksums (x-amz-checksum-crc32); leave out for AWS')
+      .optional(),
+    force_path_style: flag('Address the bucket in the URL path (https://host/bucket/key) instead of the host name (https://bucket.host/key); most S3-compatible endpoints and emulators need true (default false)')
+      .optional(),
     redshift,
   })
   .strict()

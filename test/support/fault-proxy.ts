@@ -1,12 +1,15 @@
 /**
  * A fault-injecting HTTP proxy for the object-store tests: it sits between a client and an emulator
- * (fake-gcs-server, Azurite), records every request, and on request answers chosen ones itself (a
+ * (fake-gcs-server, Azurite, moto), records every request, and on request answers chosen ones itself (a
  * 503, a 401…: with a GCS-style JSON error body unless the fault brings its own body and headers),
  * drops their connection, or alters bytes of their body or of the answer's body on the way.
  * Everything else passes through unchanged, except `Location` headers, rewritten so GCS resumable
  * uploads keep going through the proxy.
  *
- * With `answerStatusQueries` it also answers a resumable upload's status query itself, as GCS
+ * An injected answer's body is GCS's JSON error shape unless the fault gives its own `body` and
+ * `headers` (S3 tests send S3's XML `<Error>` document).
+ *
+ * With `answerStatusQueries` it also answers a GCS resumable upload's status query itself, as GCS
  * documents it (308 with `Range: bytes=0-<last byte persisted>`): fake-gcs-server 1.56.1 takes
  * the query (Content-Range `bytes *` of an unknown total) for the end of a streamed upload and
  * publishes what it has, so a client resuming after a failed request could not be tested on it.
@@ -30,6 +33,7 @@ export interface ProxiedRequest {
 export type Fault =
   | { respond: number; message?: string; body?: string; headers?: Record<string, string> }
   | { drop: true }
+  | { dropAfterBytes: number }
   | { corrupt: { find: string; replace: string } }
   | { corruptAnswer: { find: string; replace: string } };
 
@@ -89,6 +93,16 @@ export class FaultProxy {
     if (rule) rule.remaining--;
     const fault = rule?.fault;
 
+    if (fault && 'dropAfterBytes' in fault) {
+      // Cut the connection once that much of the request body has arrived: the client is mid-send.
+      let received = 0;
+      req.on('data', (chunk: Buffer) => {
+        received += chunk.length;
+        if (received >= fault.dropAfterBytes) req.socket.destroy();
+      });
+      req.on('end', () => req.socket.destroy());
+      return;
+    }
     const body = await readBody(req);
     if (fault && 'respond' in fault) {
       seen.status = fault.respond;
@@ -115,7 +129,9 @@ export class FaultProxy {
       return;
     }
     const sent = fault && 'corrupt' in fault ? corrupted(body, fault.corrupt.find, fault.corrupt.replace) : body;
-    const upstream = request(url, { method: req.method, headers: { ...req.headers, host: this.#target.host, 'content-length': String(sent.length) } }, (answer) => {
+    // The body is forwarded whole, so a client's `Expect: 100-continue` has been answered already.
+    const { expect: _expect, ...forwarded } = req.headers;
+    const upstream = request(url, { method: req.method, headers: { ...forwarded, host: this.#target.host, 'content-length': String(sent.length) } }, (answer) => {
       seen.status = answer.statusCode ?? 0;
       const range = /^bytes=0-(\d+)$/.exec(answer.headers.range ?? '');
       if (session && seen.status === 308 && range) this.#persisted.set(session, Number(range[1]) + 1);
