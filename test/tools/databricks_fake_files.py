@@ -1,0 +1,144 @@
+"""Where the Databricks FAKE (databricks_fake.py) finds the files a `read_files('abfss://…')` names.
+
+An `abfss://<container>@<account>.dfs.core.windows.net/<path>` URI resolves to local files, either
+under a folder (`--abfss-root DIR`: DIR/<account>/<container>/<path>) or by downloading the
+matching blobs from an Azurite blob endpoint (`--blob-endpoint http://127.0.0.1:10000/<account>`)
+into a fresh temporary mirror with the same layout. The path may hold a Hadoop glob (`*`, `?`,
+`[ab]`, `{a,b}`); without one it names a file or a folder read recursively, as read_files does
+(https://learn.microsoft.com/azure/databricks/sql/language-manual/functions/read_files, "File
+discovery"). Containers on Azurite need public read access (a plain GET lists and reads them:
+https://learn.microsoft.com/rest/api/storageservices/list-blobs).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+import urllib.error
+import urllib.parse
+import urllib.request
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from typing import List, Optional
+
+ABFSS = re.compile(r"^abfss://(?P<container>[^@/]+)@(?P<account>[^./]+)\.dfs\.core\.windows\.net(?:/(?P<path>.*))?$")
+GLOB_CHARS = re.compile(r"[*?\[{]")
+
+
+class FilesError(Exception):
+    """The URI cannot be read; it fails the statement with this message."""
+
+
+@dataclass
+class ResolvedPath:
+    #: What Spark loads: a local path, possibly with the glob kept.
+    local: str
+    #: Whether the path is a glob (else a file or folder, read recursively).
+    is_glob: bool
+    #: A temporary mirror to delete after the statement, if one was made.
+    cleanup: Optional[str]
+
+
+def glob_regex(pattern: str) -> re.Pattern:
+    """A Hadoop glob as a regex over a whole blob path: `*` and `?` stay within one path segment."""
+    out, i, in_braces = [], 0, 0
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "\\" and i + 1 < len(pattern):
+            out.append(re.escape(pattern[i + 1]))
+            i += 1
+        elif char == "*":
+            out.append("[^/]*")
+        elif char == "?":
+            out.append("[^/]")
+        elif char == "[":
+            close = pattern.find("]", i + 1)
+            if close < 0:
+                raise FilesError(f"unclosed [ in glob {pattern!r}")
+            body = pattern[i + 1 : close]
+            out.append("[" + ("^" + body[1:] if body.startswith("^") else body) + "]")
+            i = close
+        elif char == "{":
+            in_braces += 1
+            out.append("(?:")
+        elif char == "}" and in_braces:
+            in_braces -= 1
+            out.append(")")
+        elif char == "," and in_braces:
+            out.append("|")
+        else:
+            out.append(re.escape(char))
+        i += 1
+    return re.compile("^" + "".join(out) + "$")
+
+
+class AbfssResolver:
+    def __init__(self, abfss_root: Optional[str], blob_endpoint: Optional[str]) -> None:
+        self.abfss_root = abfss_root
+        self.blob_endpoint = blob_endpoint.rstrip("/") if blob_endpoint else None
+
+    def resolve(self, uri: str) -> ResolvedPath:
+        match = ABFSS.match(uri)
+        if not match:
+            raise FilesError(f"the twin reads only abfss://<container>@<account>.dfs.core.windows.net/<path> URIs, not {uri!r}")
+        account, container, path = match["account"], match["container"], (match["path"] or "")
+        is_glob = bool(GLOB_CHARS.search(path))
+        if self.abfss_root:
+            return ResolvedPath(os.path.join(self.abfss_root, account, container, path), is_glob, None)
+        if not self.blob_endpoint:
+            raise FilesError("the fake was started without --abfss-root or --blob-endpoint, so it cannot read files")
+        endpoint_account = self.blob_endpoint.rsplit("/", 1)[-1]
+        if endpoint_account != account:
+            raise FilesError(f"storage account {account!r} is not the blob endpoint's ({endpoint_account!r})")
+        mirror = tempfile.mkdtemp(prefix="databricks-fake-read-files-")
+        try:
+            names = self._matching_blobs(container, path, is_glob)
+            if not names:
+                raise FilesError(f"[PATH_NOT_FOUND] Path does not exist: {uri}.")
+            for name in names:
+                target = os.path.join(mirror, account, container, name)
+                os.makedirs(os.path.dirname(target), exist_ok=True)
+                url = f"{self.blob_endpoint}/{container}/{urllib.parse.quote(name)}"
+                with urllib.request.urlopen(url, timeout=60) as response, open(target, "wb") as out:
+                    out.write(response.read())
+        except BaseException:
+            remove_tree(mirror)
+            raise
+        return ResolvedPath(os.path.join(mirror, account, container, path), is_glob, mirror)
+
+    def _matching_blobs(self, container: str, path: str, is_glob: bool) -> List[str]:
+        if is_glob:
+            literal = GLOB_CHARS.split(path, 1)[0]
+            prefix = literal[: literal.rfind("/") + 1]
+            regex = glob_regex(path)
+            return [name for name in self._list(container, prefix) if regex.match(name)]
+        exact = [name for name in self._list(container, path) if name == path]
+        if exact:
+            return exact
+        folder = path.rstrip("/") + "/" if path else ""
+        return self._list(container, folder)
+
+    def _list(self, container: str, prefix: str) -> List[str]:
+        """List Blobs, following NextMarker (https://learn.microsoft.com/rest/api/storageservices/list-blobs)."""
+        names: List[str] = []
+        marker = ""
+        while True:
+            query = {"restype": "container", "comp": "list", "prefix": prefix}
+            if marker:
+                query["marker"] = marker
+            url = f"{self.blob_endpoint}/{container}?{urllib.parse.urlencode(query)}"
+            try:
+                with urllib.request.urlopen(url, timeout=60) as response:
+                    root = ET.fromstring(response.read())
+            except urllib.error.HTTPError as error:
+                raise FilesError(f"listing container {container!r} failed: HTTP {error.code} (is it public?)") from error
+            names += [blob.findtext("Name") or "" for blob in root.iter("Blob")]
+            marker = root.findtext("NextMarker") or ""
+            if not marker:
+                return names
+
+
+def remove_tree(path: str) -> None:
+    shutil.rmtree(path, ignore_errors=True)
