@@ -15,7 +15,7 @@ states PENDING RUNNING SUCCEEDED FAILED CANCELED CLOSED, wait_timeout 0s or 5sâ€
 with next_chunk_index / next_chunk_internal_link, FAILED as HTTP 200 with status.error and
 status.sql_state). Test-only endpoints live under /_fake/ (no token needed, never recorded):
 GET/DELETE /_fake/requests (what was recorded), POST /_fake/sql (run a statement to completion, for
-assertions), POST /_fake/delay (make matching statements wait before they run, to exercise
+assertions), POST /_fake/blob-endpoint (read an account's abfss URIs from this Azurite endpoint), POST /_fake/delay (make matching statements wait before they run, to exercise
 PENDING/RUNNING, polling and cancel), GET /_fake/health.
 
 Databricks-only SQL is rewritten to open-source Spark 4.0 before it runs (databricks_fake_sql.py),
@@ -538,6 +538,9 @@ class FakeServer(ThreadingHTTPServer):
         if path == "/_fake/requests" and method == "DELETE":
             with self.requests_lock:
                 self.requests.clear()
+            return {}
+        if path == "/_fake/blob-endpoint" and method == "POST":
+            self.twin.resolver.add_blob_endpoint(body["endpoint"])
             return {}
         if path == "/_fake/delay" and method == "POST":
             self.twin.delays.append({"pattern": body["pattern"], "seconds": float(body["seconds"]), "times": int(body.get("times", 1))})

@@ -1,9 +1,9 @@
 """Where the Databricks FAKE (databricks_fake.py) finds the files a `read_files('abfss://…')` names.
 
-An `abfss://<container>@<account>.dfs.core.windows.net/<path>` URI resolves to local files, either
-under a folder (`--abfss-root DIR`: DIR/<account>/<container>/<path>) or by downloading the
-matching blobs from an Azurite blob endpoint (`--blob-endpoint http://127.0.0.1:10000/<account>`)
-into a fresh temporary mirror with the same layout. The path may hold a Hadoop glob (`*`, `?`,
+An `abfss://<container>@<account>.dfs.core.windows.net/<path>` URI resolves to local files: when
+an Azurite blob endpoint is known for the account (`--blob-endpoint http://127.0.0.1:10000/<account>`
+or POST /_fake/blob-endpoint), the matching blobs are downloaded into a fresh temporary mirror;
+otherwise they are read under a folder (`--abfss-root DIR`: DIR/<account>/<container>/<path>). The path may hold a Hadoop glob (`*`, `?`,
 `[ab]`, `{a,b}`); without one it names a file or a folder read recursively, as read_files does
 (https://learn.microsoft.com/azure/databricks/sql/language-manual/functions/read_files, "File
 discovery"). Containers on Azurite need public read access (a plain GET lists and reads them:
@@ -21,7 +21,7 @@ import urllib.parse
 import urllib.request
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
-from typing import List, Optional
+from typing import Dict, List, Optional
 
 ABFSS = re.compile(r"^abfss://(?P<container>[^@/]+)@(?P<account>[^./]+)\.dfs\.core\.windows\.net(?:/(?P<path>.*))?$")
 GLOB_CHARS = re.compile(r"[*?\[{]")
@@ -77,7 +77,14 @@ def glob_regex(pattern: str) -> re.Pattern:
 class AbfssResolver:
     def __init__(self, abfss_root: Optional[str], blob_endpoint: Optional[str]) -> None:
         self.abfss_root = abfss_root
-        self.blob_endpoint = blob_endpoint.rstrip("/") if blob_endpoint else None
+        #: storage account → Azurite blob endpoint (…/<account>); --blob-endpoint and POST /_fake/blob-endpoint add to it.
+        self.blob_endpoints: Dict[str, str] = {}
+        if blob_endpoint:
+            self.add_blob_endpoint(blob_endpoint)
+
+    def add_blob_endpoint(self, endpoint: str) -> None:
+        endpoint = endpoint.rstrip("/")
+        self.blob_endpoints[endpoint.rsplit("/", 1)[-1]] = endpoint
 
     def resolve(self, uri: str) -> ResolvedPath:
         match = ABFSS.match(uri)
@@ -85,22 +92,20 @@ class AbfssResolver:
             raise FilesError(f"the twin reads only abfss://<container>@<account>.dfs.core.windows.net/<path> URIs, not {uri!r}")
         account, container, path = match["account"], match["container"], (match["path"] or "")
         is_glob = bool(GLOB_CHARS.search(path))
-        if self.abfss_root:
+        endpoint = self.blob_endpoints.get(account)
+        if endpoint is None:
+            if not self.abfss_root:
+                raise FilesError(f"no blob endpoint for storage account {account!r} and no --abfss-root: the fake cannot read {uri}")
             return ResolvedPath(os.path.join(self.abfss_root, account, container, path), is_glob, None)
-        if not self.blob_endpoint:
-            raise FilesError("the fake was started without --abfss-root or --blob-endpoint, so it cannot read files")
-        endpoint_account = self.blob_endpoint.rsplit("/", 1)[-1]
-        if endpoint_account != account:
-            raise FilesError(f"storage account {account!r} is not the blob endpoint's ({endpoint_account!r})")
         mirror = tempfile.mkdtemp(prefix="databricks-fake-read-files-")
         try:
-            names = self._matching_blobs(container, path, is_glob)
+            names = self._matching_blobs(endpoint, container, path, is_glob)
             if not names:
                 raise FilesError(f"[PATH_NOT_FOUND] Path does not exist: {uri}.")
             for name in names:
                 target = os.path.join(mirror, account, container, name)
                 os.makedirs(os.path.dirname(target), exist_ok=True)
-                url = f"{self.blob_endpoint}/{container}/{urllib.parse.quote(name)}"
+                url = f"{endpoint}/{container}/{urllib.parse.quote(name)}"
                 with urllib.request.urlopen(url, timeout=60) as response, open(target, "wb") as out:
                     out.write(response.read())
         except BaseException:
@@ -108,19 +113,19 @@ class AbfssResolver:
             raise
         return ResolvedPath(os.path.join(mirror, account, container, path), is_glob, mirror)
 
-    def _matching_blobs(self, container: str, path: str, is_glob: bool) -> List[str]:
+    def _matching_blobs(self, endpoint: str, container: str, path: str, is_glob: bool) -> List[str]:
         if is_glob:
             literal = GLOB_CHARS.split(path, 1)[0]
             prefix = literal[: literal.rfind("/") + 1]
             regex = glob_regex(path)
-            return [name for name in self._list(container, prefix) if regex.match(name)]
-        exact = [name for name in self._list(container, path) if name == path]
+            return [name for name in self._list(endpoint, container, prefix) if regex.match(name)]
+        exact = [name for name in self._list(endpoint, container, path) if name == path]
         if exact:
             return exact
         folder = path.rstrip("/") + "/" if path else ""
-        return self._list(container, folder)
+        return self._list(endpoint, container, folder)
 
-    def _list(self, container: str, prefix: str) -> List[str]:
+    def _list(self, endpoint: str, container: str, prefix: str) -> List[str]:
         """List Blobs, following NextMarker (https://learn.microsoft.com/rest/api/storageservices/list-blobs)."""
         names: List[str] = []
         marker = ""
@@ -128,7 +133,7 @@ class AbfssResolver:
             query = {"restype": "container", "comp": "list", "prefix": prefix}
             if marker:
                 query["marker"] = marker
-            url = f"{self.blob_endpoint}/{container}?{urllib.parse.urlencode(query)}"
+            url = f"{endpoint}/{container}?{urllib.parse.urlencode(query)}"
             try:
                 with urllib.request.urlopen(url, timeout=60) as response:
                     root = ET.fromstring(response.read())
