@@ -116,6 +116,7 @@ export async function stopSharedDatabricksFake(statePath: string): Promise<void>
     // Already gone.
   }
   rmSync(statePath, { force: true });
+  rmSync(`${statePath}.log`, { force: true });
   rmSync(dirname(state.abfssRoot), { recursive: true, force: true });
 }
 

@@ -52,6 +52,11 @@ if [ -z "$python" ]; then
   echo "spark-venv.sh: no Python 3.9–3.13 with the venv module on PATH" >&2
   exit 1
 fi
+java_major=$(java -version 2>&1 | awk -F'"' '/version/ { split($2, v, "."); print v[1]; exit }' || true)
+if [ -z "$java_major" ] || [ "$java_major" -lt 17 ]; then
+  echo "spark-venv.sh: Spark 4 needs Java 17 or later on PATH (found: ${java_major:-none})" >&2
+  exit 1
+fi
 if ! command -v mvn >/dev/null 2>&1; then
   echo "spark-venv.sh: no Maven (mvn) on PATH, needed once to fetch ${jars[*]}" >&2
   exit 1
@@ -72,7 +77,7 @@ fail() {
 mkdir -p "$jar_dir"
 for artifact in "${jars[@]}"; do
   # Spark itself provides these jars' other dependencies (scala-library, antlr4, xz, spark-tags).
-  mvn -q -B "$dependency_plugin:copy" -Dartifact="$artifact" -DoutputDirectory="$jar_dir" \
+  mvn -q -B -Dstyle.color=never "$dependency_plugin:copy" -Dartifact="$artifact" -DoutputDirectory="$jar_dir" \
     -Dmaven.repo.local="$home/m2" -Dmdep.overWriteReleases=true >&2 ||
     fail "could not fetch $artifact from Maven Central"
 done
