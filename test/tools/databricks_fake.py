@@ -63,7 +63,7 @@ import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Dict, List, Optional, Tuple
 
-from databricks_fake_files import AbfssResolver, FilesError, remove_tree
+from databricks_fake_files import AbfssResolver, FilesError, local_paths_as_uris, remove_tree
 from databricks_fake_sql import (
     ReadFilesCall,
     RewriteError,
@@ -154,10 +154,13 @@ class Twin:
             .config("spark.sql.avro.datetimeRebaseModeInRead", self.args.avro_rebase_default)
             .config("spark.sql.warehouse.dir", warehouse)
             .config("spark.driver.memory", self.args.driver_memory)
-            .config("spark.driver.extraJavaOptions", f"-Dderby.system.home={self.args.work_dir} -Duser.timezone=UTC")
-            .config("spark.sql.shuffle.partitions", "2")
+            # A short-lived test JVM on 2 cores: C1 only (the C2 compiler's warm-up costs more than it
+            # saves here) and the serial collector.
+            .config("spark.driver.extraJavaOptions",
+                    f"-Dderby.system.home={self.args.work_dir} -Duser.timezone=UTC -XX:TieredStopAtLevel=1 -XX:+UseSerialGC")
+            .config("spark.sql.shuffle.partitions", "1")
             .config("spark.default.parallelism", "2")
-            .config("spark.databricks.delta.snapshotPartitions", "2")
+            .config("spark.databricks.delta.snapshotPartitions", "1")
             .config("spark.ui.enabled", "false")
             .config("spark.ui.showConsoleProgress", "false")
             .config("spark.driver.host", "127.0.0.1")
@@ -325,6 +328,7 @@ class Twin:
                 sql_state = None
             sql_state = sql_state or _sql_state_in(message)
         message = restore_unity_names(message or type(error).__name__, self.catalogs)
+        message = local_paths_as_uris(message, self.args.abfss_root)
         code = "INTERNAL_ERROR" if sql_state and sql_state.startswith("XX") else "BAD_REQUEST"
         return {"error_code": code, "message": message}, sql_state
 

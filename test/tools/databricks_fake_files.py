@@ -101,7 +101,7 @@ class AbfssResolver:
         try:
             names = self._matching_blobs(endpoint, container, path, is_glob)
             if not names:
-                raise FilesError(f"[PATH_NOT_FOUND] Path does not exist: {uri}.")
+                raise FilesError(f"[PATH_NOT_FOUND] Path does not exist: {uri}. SQLSTATE: 42K03")
             for name in names:
                 target = os.path.join(mirror, account, container, name)
                 os.makedirs(os.path.dirname(target), exist_ok=True)
@@ -143,6 +143,17 @@ class AbfssResolver:
             marker = root.findtext("NextMarker") or ""
             if not marker:
                 return names
+
+
+def local_paths_as_uris(message: str, abfss_root: Optional[str]) -> str:
+    """Error text names abfss:// URIs again, not the local copies Spark read."""
+    roots = [re.escape(tempfile.gettempdir()) + r"/databricks-fake-read-files-[^/]+"]
+    if abfss_root:
+        roots.append(re.escape(abfss_root.rstrip("/")))
+    for root in roots:
+        pattern = re.compile(r"(?:file:)?" + root + r"/([^/\s]+)/([^/\s]+)")
+        message = pattern.sub(lambda m: f"abfss://{m.group(2)}@{m.group(1)}.dfs.core.windows.net", message)
+    return message
 
 
 def remove_tree(path: str) -> None:

@@ -59,12 +59,14 @@ describe.skipIf(SKIP)('Databricks fake: the Statement Execution API contract', (
     expect(done.result?.data_array).toEqual([['42']]);
   });
 
-  it('a statement still running at wait_timeout stays RUNNING (CONTINUE) and can be canceled; CANCEL cancels it', async () => {
+  it('a statement unfinished at wait_timeout stays PENDING or RUNNING (CONTINUE) and can be canceled; CANCEL cancels it', async () => {
     await fake.delay('slow-continue', 30);
     const started = Date.now();
     const running = await execute(fake, "SELECT 'slow-continue'", { wait_timeout: '5s' });
     expect(Date.now() - started).toBeGreaterThanOrEqual(4_900);
-    expect(running.status).toEqual({ state: 'RUNNING' });
+    // RUNNING once the twin's one executor took it; PENDING while another suite's statement holds it.
+    expect(['PENDING', 'RUNNING']).toContain(running.status.state);
+    expect(running).not.toHaveProperty('manifest');
     expect((await api(fake, 'POST', `${STATEMENTS}/${running.statement_id}/cancel`)).json).toEqual({});
     expect((await poll(fake, running.statement_id, (s) => s !== 'RUNNING')).status).toEqual({ state: 'CANCELED' });
 

@@ -6,10 +6,12 @@
  * message and SQLSTATE. Where the twin cannot be Databricks, the test says so.
  */
 import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sharedDatabricksFake, skipWithoutDatabricksFake, type DatabricksFake } from '../../support/databricks-fake.js';
-import { UNICODE, everything, execute, rows, writeRun, type StatementResponse } from './twin-fixtures.js';
+import { UNICODE, everything, execute, rows, startAzuriteBlob, writeRun, type AzuriteBlob, type StatementResponse } from './twin-fixtures.js';
 import { days, decimal, micros } from '../duckdb/load-fixtures.js';
 
 const SKIP = skipWithoutDatabricksFake('databricks spark twin');
@@ -151,6 +153,20 @@ describe.skipIf(SKIP)('Databricks fake: read_files over DataPipe AVRO, Delta MER
     expect(answer.result?.data_array).toEqual([['1', "it's"], ['3', "it's"], ['5', "it's"], ['6', "it's"], ['7', "it's"]]);
   });
 
+  it('resolves Unity Catalog names: three-part, schema.table under the request catalog, bare names under catalog + schema', async () => {
+    const table = `main.${schema}.names`;
+    expect((await execute(fake, `CREATE TABLE ${table} AS SELECT 1 AS id`)).status).toEqual({ state: 'SUCCEEDED' });
+    const threePart = await execute(fake, `SELECT id FROM ${table}`);
+    const twoPart = await execute(fake, `SELECT n.id FROM ${schema}.names AS n`, { catalog: 'main' });
+    const bare = await execute(fake, 'SELECT id FROM names', { catalog: 'main', schema });
+    expect([threePart, twoPart, bare].map((a) => a.result?.data_array)).toEqual([[['1']], [['1']], [['1']]]);
+    const tables = await execute(fake, `SHOW TABLES IN main.${schema}`);
+    // The twin names the schema by its Spark database: Databricks would say `${schema}`.
+    expect(tables.result?.data_array).toContainEqual([`main__${schema}`, 'names', 'false']);
+    const missingSchema = await execute(fake, 'SELECT 1', { catalog: 'main', schema: 'no_such_schema' });
+    expect(missingSchema.status).toMatchObject({ state: 'FAILED', sql_state: '42704' });
+  });
+
   it('answers a failing statement with HTTP 200, state FAILED, Spark\'s message and its SQLSTATE', async () => {
     const missing = await execute(fake, `SELECT nope FROM main.${schema}.everything`);
     expect(missing.status.state).toBe('FAILED');
@@ -167,5 +183,35 @@ describe.skipIf(SKIP)('Databricks fake: read_files over DataPipe AVRO, Delta MER
       state: 'FAILED', sql_state: '42601',
       error: { error_code: 'BAD_REQUEST', message: "[PARSE_SYNTAX_ERROR] Syntax error at or near 'SELEC'. SQLSTATE: 42601" },
     });
+  });
+});
+
+describe.skipIf(SKIP)('Databricks fake: read_files from Azurite (abfss:// resolved to the blob endpoint)', () => {
+  let fake: DatabricksFake;
+  let azurite: AzuriteBlob;
+  const work = join(tmpdir(), `datapipe-twin-azurite-${randomBytes(4).toString('hex')}`);
+
+  beforeAll(async () => {
+    fake = await sharedDatabricksFake();
+    azurite = await startAzuriteBlob();
+    const keys = await writeRun(work, 'r1', [rows.slice(0, 3), rows.slice(3, 4), rows.slice(4)]);
+    await azurite.upload(CONTAINER, keys.map((key) => ({ key: `datapipe/${key}`, path: join(work, key) })));
+    await fake.registerBlobEndpoint(azurite.endpoint);
+  }, 240_000);
+
+  afterAll(async () => {
+    await azurite?.stop();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('lists and downloads the blobs a folder or a glob names, then reads them exactly as from a folder', async () => {
+    const run = `abfss://${CONTAINER}@${azurite.account}.dfs.core.windows.net/datapipe/everything/run=r1/`;
+    const folder = await execute(fake, `SELECT count(*), CAST(sum(id) AS STRING), max(d38_0) FROM read_files('${run}', format => 'avro', datetimeRebaseMode => 'CORRECTED')`);
+    expect(folder.result?.data_array).toEqual([['7', '28', NINES]]);
+    const glob = await execute(fake, `SELECT id FROM read_files('${run}part-0000-{000001,000002}.avro', format => 'avro', datetimeRebaseMode => 'CORRECTED') ORDER BY id`);
+    expect(glob.result?.data_array).toEqual([['4'], ['5'], ['6'], ['7']]);
+    const missing = await execute(fake, `SELECT * FROM read_files('${run}part-9*.avro', format => 'avro')`);
+    expect(missing.status.state).toBe('FAILED');
+    expect(missing.status.error?.message).toMatch(/^\[PATH_NOT_FOUND\]/);
   });
 });
