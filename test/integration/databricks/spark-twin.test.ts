@@ -85,13 +85,18 @@ describe.skipIf(SKIP)('Databricks fake: read_files over DataPipe AVRO, Delta MER
     ]);
   });
 
-  it('without datetimeRebaseMode => CORRECTED, 0001-01-01 fails the read (Spark\'s default EXCEPTION, as on Databricks)', async () => {
+  it('without datetimeRebaseMode => CORRECTED, a 0001-01-01 date or timestamp fails the read (Spark\'s default EXCEPTION, as on Databricks)', async () => {
     const answer = await execute(fake, `SELECT day FROM read_files('${run1}', format => 'avro') WHERE id = 2`);
     expect(answer.status.state).toBe('FAILED');
     expect(answer.status.error?.error_code).toBe('BAD_REQUEST');
     expect(answer.status.error?.message).toMatch(/^\[INCONSISTENT_BEHAVIOR_CROSS_VERSION\.READ_ANCIENT_DATETIME\]/);
     expect(answer.status.error?.message).toContain('datetimeRebaseMode');
     expect(answer.status.sql_state).toBe('42K0B');
+    // The same for timestamp-micros; local-timestamp-micros (TIMESTAMP_NTZ) is never rebased, so it reads.
+    const utc = await execute(fake, `SELECT utc_at FROM read_files('${run1}', format => 'avro') WHERE id = 2`);
+    expect(utc.status).toMatchObject({ state: 'FAILED', sql_state: '42K0B' });
+    const local = await execute(fake, `SELECT local_at FROM read_files('${run1}', format => 'avro') WHERE id = 2`);
+    expect(local.result?.data_array).toEqual([['0001-01-01 00:00:00']]);
   });
 
   it('reads a Hadoop glob of named parts, and a single part', async () => {
