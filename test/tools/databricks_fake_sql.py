@@ -318,3 +318,29 @@ def rewrite_qualify(tokens: List[Token]) -> List[Token]:
             f"{join(tokens[from_:q]).rstrip()}) AS __dp_qualified WHERE {QUALIFY_COLUMN} "
         )
         tokens = tokens[:select] + tokenize(rewritten) + tokens[end:]
+
+
+def translate(request: Dict[str, object]) -> Dict[str, object]:
+    """The rewrites without Spark, for tests and debugging: `python3 databricks_fake_sql.py < request.json`.
+    read_files calls become `__dp_read_files_<n>` and are listed with their path and options."""
+    calls: List[Dict[str, object]] = []
+
+    def view_for(call: ReadFilesCall) -> str:
+        calls.append({"path": call.path, "options": call.options})
+        return f"__dp_read_files_{len(calls) - 1}"
+
+    schemas = {str(k): list(v) for k, v in dict(request.get("schemas") or {}).items()}  # type: ignore[arg-type]
+    tokens = bind_parameters(tokenize(str(request["statement"])), check_parameters(request.get("parameters")))
+    tokens = replace_read_files(tokens, view_for)
+    tokens = rewrite_unity_names(tokens, list(request.get("catalogs") or ["main"]), str(request.get("catalog") or "main"), lambda c: schemas.get(c, []))  # type: ignore[arg-type]
+    return {"sql": join(rewrite_qualify(tokens)), "read_files": calls}
+
+
+if __name__ == "__main__":
+    import json
+    import sys
+
+    try:
+        print(json.dumps(translate(json.load(sys.stdin))))
+    except (RewriteError, ValueError) as error:
+        print(json.dumps({"error": str(error)}))
