@@ -15,12 +15,6 @@ export interface StagingTarget {
 
 export type StoreFactory = (destination: DestinationConfig, log: Logger) => Promise<StagingTarget>;
 
-function notYet(cloud: Cloud): StoreFactory {
-  return async () => {
-    throw new TerminalError(`destination.cloud: ${cloud} staging is not available in this build yet — use cloud: local`);
-  };
-}
-
 export const STORES = {
   local: async (destination) => {
     if (!destination.local) throw new TerminalError('destination.local: missing — add `local: { path: .datapipe/staging }`');
@@ -34,7 +28,12 @@ export const STORES = {
     // Credentials are Application Default Credentials; STORAGE_EMULATOR_HOST points it at an emulator.
     return { store: openGcsStore({ projectId: project_id, bucket, log }), prefix };
   },
-  aws: notYet('aws'),
+  aws: async (destination, log) => {
+    if (!destination.aws) throw new TerminalError('destination.aws: missing — add `aws: { region, bucket, redshift }`');
+    const { openAwsStagingStore } = await import('./s3/s3-store.js');
+    // Credentials come from the AWS SDK's default chain (env, SSO profile, IRSA, instance role).
+    return { store: openAwsStagingStore(destination.aws, log), prefix: destination.aws.prefix };
+  },
   azure: async (destination, log) => {
     if (!destination.azure) throw new TerminalError('destination.azure: missing — add `azure: { account_url, container, databricks }`');
     const { account_url, container, prefix } = destination.azure;
