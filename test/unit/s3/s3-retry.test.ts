@@ -42,7 +42,7 @@ describe('s3RetryStrategy', () => {
       expect(token.getRetryCount()).toBe(n + 1);
     }
     expect(waits).toEqual([0, 1, 2].map((n) => backoffMs(POLICY, n, () => 0.999999)));
-    expect(waits).toEqual([99, 199, 249]);
+    expect(waits).toEqual([100, 200, 250]);
     await expect(strategy.refreshRetryTokenForRetry(token, { error })).rejects.toBe(error);
   });
 
