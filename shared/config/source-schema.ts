@@ -99,11 +99,14 @@ const postgresConnection = z
 
 const schemaName = requiredText('Schema (Oracle: owner) holding the tables; Oracle defaults to the connecting user, PostgreSQL to public').optional();
 
-/** `source:` — Oracle or PostgreSQL, told apart by `type`. */
+/**
+ * `source:` — Oracle or PostgreSQL, told apart by `type`. `type` defaults to oracle: DataPipe
+ * exists to migrate Oracle, and the team's workflow guide writes its config.yaml without it.
+ */
 export const sourceSchema = z
   .discriminatedUnion('type', [
     z.object({
-      type: z.literal('oracle').describe('Oracle Database (oracledb, Thin mode)'),
+      type: z.literal('oracle').default('oracle').describe('Oracle Database (oracledb, Thin mode) — the default when type is absent'),
       connection: oracleConnection,
       schema: schemaName,
     }).strict(),
