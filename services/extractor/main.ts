@@ -32,3 +32,7 @@ await runCommand(log, async () => {
   const args = { table: argv.table, cloud: argv.cloud as Cloud | undefined, config: argv.config, runId: argv['run-id'], chunk: argv.chunk };
   await runExtractor(await prepareRun(args), args, log, signal);
 });
+
+// Everything the run opened is closed by now. A driver socket stuck on a dead peer (a stalled
+// Oracle session is dropped without waiting for its close) must not keep the container running.
+setTimeout(() => process.exit(), 5_000).unref();

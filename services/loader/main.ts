@@ -30,3 +30,7 @@ await runCommand(log, async () => {
   const args = { table: argv.table, cloud: argv.cloud as Cloud | undefined, config: argv.config, runId: argv['run-id'] };
   await runLoader(await prepareRun(args), args, log);
 });
+
+// Everything the run opened is closed by now. A driver socket stuck on a dead peer (a stalled
+// Oracle session is dropped without waiting for its close) must not keep the container running.
+setTimeout(() => process.exit(), 5_000).unref();
