@@ -97,6 +97,7 @@ export class PartUpload {
     const sink = this.#sink;
     return new Promise<void>((resolve, reject) => {
       const settle = (error?: unknown): void => {
+        clearTimeout(verdict);
         sink.off('drain', onDrain);
         sink.off('close', onClose);
         this.#onEnded = null;
@@ -104,9 +105,12 @@ export class PartUpload {
         else reject(error);
       };
       const onDrain = (): void => settle();
-      // A body closed under us: the store's rejection usually lands in the same turn, and it says why.
+      // A body closed under us: the store's rejection says why (a full disk, a refused write), but
+      // it may come only after the store has cleaned up. #end settles with it; the generic line is
+      // for a store that never rejects.
+      let verdict: NodeJS.Timeout | undefined;
       const onClose = (): void => {
-        setImmediate(() => settle(this.#ended?.error ?? new Error(`the upload of ${this.key} stopped reading before the part was complete`)));
+        verdict ??= setTimeout(() => settle(this.#ended?.error ?? new Error(`the upload of ${this.key} stopped reading before the part was complete`)), STORE_VERDICT_MS).unref();
       };
       if (this.#ended !== null) {
         reject(this.#ended.error);
@@ -119,6 +123,9 @@ export class PartUpload {
     });
   }
 }
+
+/** How long a closed body waits for the store to say why it stopped reading. */
+const STORE_VERDICT_MS = 30_000;
 
 /** `long` values as the AVRO binary encoding writes them: zig-zag, then 7 bits a byte, low first. */
 function writeLong(value: number, target: Buffer, offset: number): number {

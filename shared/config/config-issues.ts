@@ -123,7 +123,8 @@ function enumOptions(issue: z.core.$ZodIssue): string[] | undefined {
   if (issue.code === 'invalid_value') return issue.values.map(String);
   if (issue.code === 'invalid_union') {
     const options = (issue as { options?: unknown[] }).options;
-    if (Array.isArray(options)) return options.map(String);
+    // A defaulted discriminator (source.type: oracle) is listed as `undefined` too: not something to write.
+    if (Array.isArray(options)) return options.filter((option) => option !== undefined).map(String);
   }
   return undefined;
 }

@@ -5,6 +5,20 @@
 import { z } from 'zod';
 import { flag, port, requiredText, wholeNumber } from './schema-primitives.js';
 
+/**
+ * `read_timeout_ms`, for every source: how long DataPipe waits for the database's next bytes
+ * during a query or a read before it declares the connection stalled, closes it and fails (exit 1;
+ * retried on a new connection while no row has been handed over). TCP keepalive catches a peer
+ * that vanished; this catches one that still answers keepalive probes but sends nothing (a stuck
+ * proxy or firewall, a hung server).
+ */
+function readTimeout() {
+  return wholeNumber({
+    min: 0, max: 86_400_000, example: 600_000,
+    description: 'Longest wait for the database\'s next bytes during a query or read, in milliseconds; past it the connection counts as stalled and the run fails with exit 1 (default 600000, ten minutes; 0 turns the check off)',
+  }).optional();
+}
+
 /** Driver tuning and credentials shared by both ways of addressing an Oracle database. */
 interface OracleSession {
   user: string;
@@ -13,8 +27,10 @@ interface OracleSession {
   fetch_array_size: number;
   /** oracledb `prefetchRows`; left to the driver when absent. */
   prefetch_rows?: number;
-  /** oracledb `callTimeout` per round trip, in milliseconds; none when absent. */
+  /** oracledb `callTimeout` per round trip, in milliseconds; read_timeout_ms when absent. */
   call_timeout_ms?: number;
+  /** Longest wait for the database's answer, in milliseconds (0 = none); 10 minutes when absent. */
+  read_timeout_ms?: number;
 }
 
 /** An Oracle connection: Easy Connect parts, or a full connect string / TNS alias. */
@@ -51,7 +67,8 @@ const oracleConnection = z
     password: requiredText('Database password — always "${ORACLE_PASSWORD}", never the literal value'),
     fetch_array_size: wholeNumber({ min: 1, max: 1_000_000, example: 1000, description: 'Rows fetched per round trip (default 1000)' }).default(1000),
     prefetch_rows: wholeNumber({ min: 0, max: 1_000_000, example: 1000, description: 'oracledb prefetchRows; the driver default when absent' }).optional(),
-    call_timeout_ms: wholeNumber({ min: 0, max: 86_400_000, example: 600_000, description: 'Timeout per database round trip in milliseconds; none when absent' }).optional(),
+    call_timeout_ms: wholeNumber({ min: 0, max: 86_400_000, example: 600_000, description: 'Timeout per database round trip in milliseconds (oracledb callTimeout); read_timeout_ms when absent' }).optional(),
+    read_timeout_ms: readTimeout(),
   })
   .strict()
   .superRefine((c, ctx) => {
@@ -80,6 +97,7 @@ const oracleConnection = z
     const session: OracleSession = { user: c.user, password: c.password, fetch_array_size: c.fetch_array_size };
     if (c.prefetch_rows !== undefined) session.prefetch_rows = c.prefetch_rows;
     if (c.call_timeout_ms !== undefined) session.call_timeout_ms = c.call_timeout_ms;
+    if (c.read_timeout_ms !== undefined) session.read_timeout_ms = c.read_timeout_ms;
     if (c.connect_string !== undefined) return { ...session, connect_string: c.connect_string };
     return { ...session, host: c.host as string, port: c.port ?? 1521, service_name: c.service_name as string };
   })
@@ -93,17 +111,21 @@ const postgresConnection = z
     user: requiredText('Database user'),
     password: z.string().describe('Password — "${PGPASSWORD}", never the literal value; may be empty for trust/peer auth').optional(),
     ssl: flag('Connect with TLS (default false)').optional(),
+    read_timeout_ms: readTimeout(),
   })
   .strict()
   .describe('PostgreSQL connection');
 
 const schemaName = requiredText('Schema (Oracle: owner) holding the tables; Oracle defaults to the connecting user, PostgreSQL to public').optional();
 
-/** `source:` — Oracle or PostgreSQL, told apart by `type`. */
+/**
+ * `source:` — Oracle or PostgreSQL, told apart by `type`. `type` defaults to oracle: DataPipe
+ * exists to migrate Oracle, and the team's workflow guide writes its config.yaml without it.
+ */
 export const sourceSchema = z
   .discriminatedUnion('type', [
     z.object({
-      type: z.literal('oracle').describe('Oracle Database (oracledb, Thin mode)'),
+      type: z.literal('oracle').default('oracle').describe('Oracle Database (oracledb, Thin mode) — the default when type is absent'),
       connection: oracleConnection,
       schema: schemaName,
     }).strict(),

@@ -7,6 +7,13 @@ and per mapped index, renders the templated fields with a fake run context (run 
 RUN_ID) and builds the Kubernetes pod the operator would submit. The caller
 (test/integration/airflow) compares the result with what the config says. The JSON goes to a
 file: Airflow logs to stdout. A non-zero exit is a failure of this script, not a verdict.
+
+Retry decisions: for each pod task, the operator's own cleanup() (the step that turns a finished
+pod into the task's outcome, in sync and deferrable mode) is called with a pod whose container
+terminated with each of EXIT_CODES, through a stand-in for the Kubernetes API; what it raises
+decides Airflow's next step. AirflowFailException fails the task without retrying (Airflow 2:
+TaskInstance._run_raw_task calls handle_failure(force_fail=True); Airflow 3: the Task SDK's
+task_runner sets FAILED, "task should not retry"); any other exception leaves the retries to run.
 """
 from __future__ import annotations
 
@@ -41,6 +48,72 @@ class OfflineHook:
     """Stands in for the Kubernetes hook: building a pod must not need a cluster."""
 
     is_in_cluster = False
+
+
+EXIT_CODES = [0, 1, 2, 3, 137]
+
+
+class OfflineCoreApi:
+    """Stands in for the Kubernetes CoreV1Api calls cleanup() makes: reads answer the finished pod, writes do nothing."""
+
+    def __init__(self, pod) -> None:
+        self.pod = pod
+
+    def patch_namespaced_pod(self, *args, **kwargs):
+        return self.pod
+
+    def delete_namespaced_pod(self, *args, **kwargs):
+        return None
+
+    def read_namespaced_pod(self, *args, **kwargs):
+        return self.pod
+
+    def list_namespaced_pod(self, *args, **kwargs):
+        from kubernetes.client import models as k8s
+
+        return k8s.V1PodList(items=[self.pod])
+
+    def list_namespaced_event(self, *args, **kwargs):
+        from kubernetes.client import models as k8s
+
+        return k8s.CoreV1EventList(items=[])
+
+
+def finished_pod(task, exit_code: int):
+    """The pod `task` submits, finished: its base container terminated with `exit_code`."""
+    from kubernetes.client import models as k8s
+
+    terminated = k8s.V1ContainerStateTerminated(exit_code=exit_code, reason="Completed" if exit_code == 0 else "Error")
+    return k8s.V1Pod(
+        metadata=k8s.V1ObjectMeta(name=f"{task.name}-x", namespace=task.namespace or "default", labels={}),
+        spec=k8s.V1PodSpec(containers=[k8s.V1Container(name=task.base_container_name, image="image")]),
+        status=k8s.V1PodStatus(
+            phase="Succeeded" if exit_code == 0 else "Failed",
+            container_statuses=[k8s.V1ContainerStatus(
+                name=task.base_container_name, image="image", image_id="", ready=False, restart_count=0,
+                state=k8s.V1ContainerState(terminated=terminated),
+            )],
+        ),
+    )
+
+
+def retry_decisions(task, context: dict) -> dict:
+    """Per exit code: what the operator's cleanup() makes of a finished pod, and so what Airflow does next."""
+    from airflow.exceptions import AirflowFailException
+
+    decisions = {}
+    for code in EXIT_CODES:
+        pod = finished_pod(task, code)
+        task.__dict__["client"] = OfflineCoreApi(pod)  # client and pod_manager are cached_property
+        task.__dict__.pop("pod_manager", None)
+        try:
+            task.cleanup(pod=pod, remote_pod=pod, context=context)
+            decisions[str(code)] = {"outcome": "success"}
+        except AirflowFailException as error:
+            decisions[str(code)] = {"outcome": "fail without retry", "message": str(error).split("\n")[0]}
+        except Exception as error:  # noqa: BLE001 - any other failure is retried by Airflow
+            decisions[str(code)] = {"outcome": "retry", "exception": type(error).__name__, "message": str(error).split("\n")[0]}
+    return decisions
 
 
 def load_dagbag(folder: str):
@@ -115,6 +188,7 @@ def task_facts(dag, task) -> dict:
             "map_index_label": jinja2.Template(label_template).render(task=rendered) if label_template else None,
             "operator": operator_facts(rendered),
             "pod": pod_facts(rendered, context),
+            "retry_decisions": retry_decisions(rendered, context),
         })
     source = task.partial_kwargs if mapped else task.__dict__
     return {

@@ -5,6 +5,7 @@ import type { TableSpec } from '../../../shared/config/config-schema.js';
 import type { LoadedConfig } from '../../../shared/config/load-config.js';
 import type { Logger } from '../../../shared/log.js';
 import { formatType } from '../../../shared/model/column.js';
+import { checkNamedColumns } from '../../../shared/pipeline/named-columns.js';
 import { applyTableSpec, schemaFileName } from '../../../shared/pipeline/table-contract.js';
 import { openSource } from '../../../shared/sources/registry.js';
 import { warehouseCapabilities } from '../../../shared/warehouses/registry.js';
@@ -36,6 +37,8 @@ export async function generateSchemas(options: GenerateSchemaOptions): Promise<s
   try {
     for (const spec of options.tables) {
       const described = await source.describe(spec.name, { profile: true, profileSampleRows: options.sampleRows, overrides: spec.columns });
+      // Refuse here what `run` would refuse, before this table's files are written.
+      checkNamedColumns(described, spec);
       const model = applyTableSpec(described, spec);
       for (const column of model.columns.filter((c) => c.decision)) {
         log.info({ table: spec.name, column: column.sourceName, type: formatType(column.type), decision: column.decision }, 'type decision');

@@ -67,6 +67,8 @@ export interface OracleConnectAttributes {
   connectString: string;
   /** Seconds to wait for the listener (node-oracledb default 20). */
   connectTimeout?: number;
+  /** Minutes of idle time before TCP keepalive probes start (dead connection detection); 0 = off. */
+  expireTime?: number;
 }
 
 /** The loaded `oracledb` module: a connection factory, the mode flag and the constants DataPipe uses. */

@@ -5,12 +5,11 @@
  * classifyOracleError: one line naming `host:port/service` and the user, never the password.
  */
 import { createRequire } from 'node:module';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { oracleConnectString, withoutConnectCredentials, type OracleConnection as OracleConnectionConfig } from '../../config/source-schema.js';
-import { TerminalError, TransientError } from '../../errors.js';
-import type { Logger } from '../../log.js';
+import { TerminalError } from '../../errors.js';
 import type { OracleConnectionLike, OracleDriverLike } from './oracle-client.js';
 import { classifyOracleError, withoutCredentials, type OracleErrorContext } from './oracle-errors.js';
+import { guardSession } from './oracle-watchdog.js';
 
 export type { OracleConnectionConfig };
 
@@ -37,8 +36,20 @@ export const WHO_AM_I_SQL = 'SELECT USER AS USERNAME FROM DUAL';
 /** Seconds to wait for the listener before NJS-510 (node-oracledb's default is 20). */
 const CONNECT_TIMEOUT_SECONDS = 20;
 
-/** Waits before the 2nd, 3rd and 4th attempt of something a lost connection interrupted. */
-export const DEFAULT_RETRY_DELAYS_MS: readonly number[] = [1_000, 4_000, 10_000];
+/** The round-trip bound when config.yaml names neither call_timeout_ms nor read_timeout_ms: ten minutes. */
+export const DEFAULT_READ_TIMEOUT_MS = 600_000;
+
+/**
+ * node-oracledb `expireTime`, in minutes: TCP keepalive on the session's socket, first probe after
+ * this much idle time (Thin: lib/thin/sqlnet/ntTcp.js, `setKeepAlive`), so a vanished peer is
+ * noticed on a quiet connection too.
+ */
+export const KEEPALIVE_MINUTES = 1;
+
+/** The round-trip bound of a connection: call_timeout_ms, else read_timeout_ms, else ten minutes (0 = none). */
+export function callTimeoutOf(connection: OracleConnectionConfig): number {
+  return connection.call_timeout_ms ?? connection.read_timeout_ms ?? DEFAULT_READ_TIMEOUT_MS;
+}
 
 /** Loads node-oracledb (CommonJS, no bundled types) as the structural driver; Thin is its default mode. */
 export function loadOracleDriver(): OracleDriverLike {
@@ -66,54 +77,38 @@ export function oracleTarget(connection: OracleConnectionConfig): string {
 
 /** The error context of a configured connection. */
 export function errorContext(connection: OracleConnectionConfig): OracleErrorContext {
-  return { target: oracleTarget(connection), user: connection.user };
+  return { target: oracleTarget(connection), user: connection.user, callTimeoutMs: callTimeoutOf(connection) };
 }
 
 /**
- * Opens one session: connects, checks the driver is in Thin mode, sets the round-trip timeout and
- * the session settings. Whatever fails is classified, and a half-open connection is closed.
+ * Opens one session: connects with TCP keepalive, checks the driver is in Thin mode, sets the
+ * round-trip timeout (bounded by a watchdog, oracle-watchdog.ts: `onStall` hears when it drops the
+ * session) and the session settings. Whatever fails is classified, and a half-open connection is
+ * closed.
  */
-export async function openSession(driver: OracleDriverLike, connection: OracleConnectionConfig, context: OracleErrorContext): Promise<OracleConnectionLike> {
-  let session: OracleConnectionLike;
+export async function openSession(
+  driver: OracleDriverLike, connection: OracleConnectionConfig, context: OracleErrorContext, onStall: () => void = () => undefined,
+): Promise<OracleConnectionLike> {
+  let opened: OracleConnectionLike;
   try {
-    session = await driver.getConnection({
-      user: connection.user, password: connection.password, connectString: oracleConnectString(connection), connectTimeout: CONNECT_TIMEOUT_SECONDS,
+    opened = await driver.getConnection({
+      user: connection.user, password: connection.password, connectString: oracleConnectString(connection),
+      connectTimeout: CONNECT_TIMEOUT_SECONDS, expireTime: KEEPALIVE_MINUTES,
     });
   } catch (error) {
     throw classifyOracleError(error, context);
   }
+  const callTimeout = callTimeoutOf(connection);
+  const session = guardSession(opened, callTimeout, onStall);
   try {
     if (!driver.thin) {
       throw new TerminalError('node-oracledb is in Thick mode (something in this process called initOracleClient) — DataPipe reads Oracle in Thin mode only; remove the initOracleClient call');
     }
-    if (connection.call_timeout_ms !== undefined) session.callTimeout = connection.call_timeout_ms;
+    session.callTimeout = callTimeout;
     await session.execute(SESSION_SQL, {}, {});
     return session;
   } catch (error) {
     await session.close().catch(() => undefined);
     throw classifyOracleError(error, context);
-  }
-}
-
-/** Where a retry loop reports: what was retried, and the logger. */
-export interface RetryReport {
-  what: string;
-  log: Logger;
-}
-
-/**
- * Runs `attempt` again after each delay while it fails with a TransientError (a lost or refused
- * connection); anything else, or the last failure, is thrown as it is.
- */
-export async function withRetries<T>(attempt: (n: number) => Promise<T>, delaysMs: readonly number[], report: RetryReport): Promise<T> {
-  for (let n = 0; ; n++) {
-    try {
-      return await attempt(n);
-    } catch (error) {
-      const delay = delaysMs[n];
-      if (!(error instanceof TransientError) || delay === undefined) throw error;
-      report.log.warn({ err: error.message, attempt: n + 1, retry_in_ms: delay }, `${report.what} failed (${error.message}); retrying in ${delay} ms`);
-      await sleep(delay);
-    }
   }
 }

@@ -12,6 +12,7 @@
  * retrying the run: its SCN is recorded in the run's `_window.json`, so the fix names a new run id.
  */
 import { DataPipeError, TerminalError, TransientError } from '../../errors.js';
+import { errorCodes, TRANSIENT_SOCKET_CODES } from '../../retry.js';
 
 /** Where the error happened, for the one line the user reads. */
 export interface OracleErrorContext {
@@ -20,6 +21,8 @@ export interface OracleErrorContext {
   user?: string;
   /** `OWNER.TABLE` when the error came from reading a table. */
   table?: string;
+  /** The round-trip bound in force (call_timeout_ms, else read_timeout_ms), named when one runs out. */
+  callTimeoutMs?: number;
 }
 
 /**
@@ -91,7 +94,19 @@ export function classifyOracleError(error: unknown, context: OracleErrorContext)
   const as = context.user ? ` as ${context.user}` : '';
   const table = context.table ?? 'the table';
 
+  // A name that does not resolve is a wrong host far more often than a DNS hiccup: exit 2
+  // (shared/retry.ts), also when the driver reports it below NJS-503's first line.
+  const fullText = error instanceof Error ? error.message : String(error);
+  if (errorCodes(error).includes('ENOTFOUND') || /\bENOTFOUND\b/.test(fullText)) {
+    return new TerminalError(`cannot connect to Oracle at ${target}: host not found — check source.connection.host`, options);
+  }
+  const seconds = `${(context.callTimeoutMs ?? 0) / 1000} s`;
+  const reading = context.table ? ` reading ${context.table}` : '';
   switch (code) {
+    case 'DATAPIPE_READ_STALL':
+      return new TransientError(`Oracle at ${target} sent nothing for ${seconds}${reading}, not even the answer to the driver's break (source.connection.read_timeout_ms): the connection or the database stalled, so DataPipe dropped the session (retrying may help)`, options);
+    case 'NJS-123':
+      return new TransientError(`Oracle at ${target} did not finish a round trip within ${seconds}${reading} (NJS-123; source.connection.call_timeout_ms, else read_timeout_ms): the database or the connection stalled (retrying may help; raise the timeout if a fetch is legitimately slower)`, options);
     case 'ORA-01017':
       return new TerminalError(`cannot log in to Oracle at ${target}${as}: invalid username or password — check source.connection.user and source.connection.password`, options);
     case 'ORA-28000':
@@ -121,6 +136,12 @@ export function classifyOracleError(error: unknown, context: OracleErrorContext)
     case 'ORA-01410':
       return new TerminalError(`Oracle at ${target}: a chunk boundary of ${table} is not a valid ROWID (ORA-01410) — start a new run (a new --run-id) so the boundaries are read again`, options);
   }
+  if (code === 'NJS-500') {
+    // Thin puts what happened to the socket below NJS-500's line (lib/thin/sqlnet/ntTcp.js, checkErr):
+    // NJS-521 for an end of file (the peer closed), NJS-501 with the socket error for a reset.
+    const how = /ECONNRESET/.test(fullText) ? 'it was reset (ECONNRESET)' : /NJS-521|end-of-file/.test(fullText) ? 'the other end closed it (end of file)' : '';
+    if (how) return new TransientError(`lost the connection to Oracle at ${target}${reading}: ${how} (NJS-500; retrying may help)`, options);
+  }
   if (CONNECTION_CODES.has(code)) {
     return new TransientError(`lost or could not open the connection to Oracle at ${target}: ${message} (retrying may help)`, options);
   }
@@ -130,11 +151,10 @@ export function classifyOracleError(error: unknown, context: OracleErrorContext)
   if (isRefusedStatement(code)) {
     return new TerminalError(`Oracle at ${target} refused the query DataPipe built${context.table ? ` for ${context.table}` : ''}: ${message} — check that the table still matches its committed schema and config.yaml (column types, primary_keys, partition_column; run \`datapipe generate schema\` after a change); if it does, report it as a DataPipe bug`, options);
   }
-  if (/ECONNREFUSED|ETIMEDOUT|ECONNRESET|EHOSTUNREACH/.test(message)) {
+  // Socket failures, as a code or (the driver wraps some) inside the message.
+  const words = new Set([...errorCodes(error), ...(message.match(/\b[A-Z][A-Z_]+\b/g) ?? [])]);
+  if ([...words].some((word) => TRANSIENT_SOCKET_CODES.has(word))) {
     return new TransientError(`cannot reach Oracle at ${target}: ${message} (retrying may help)`, options);
-  }
-  if (/ENOTFOUND|getaddrinfo/.test(message)) {
-    return new TerminalError(`cannot connect to Oracle at ${target}: host not found — check source.connection.host`, options);
   }
   if (code !== '') {
     // Oracle's temporary conditions are the listed ones; any other coded error is the database's

@@ -16,16 +16,17 @@
  * columns itself, `noPrefetch` in lib/thin/protocol/messages/withData.js, but not for LONG).
  * What one value may hold is the driver's limit (1 GB).
  *
- * Retries: a lost connection before the first batch was handed over re-runs the same SQL with the
- * same binds — the same SCN for a chunk — on a new connection. Once rows have left, the read fails
+ * Retries (shared/sources/read-retry.ts): a lost or stalled connection before the first batch was
+ * handed over re-runs the same SQL with the same binds — the same SCN for a chunk — on a new
+ * connection, through the one retry loop (shared/retry.ts). Once rows have left, the read fails
  * with a TransientError (exit 1): the extractor publishes no manifest for a failed read, and a
  * retry of the run re-reads the chunk from its start at the same SCN.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import { TerminalError, TransientError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import type { Row, TableModel } from '../../model/column.js';
 import { oracleFamily } from '../../model/oracle-types.js';
+import { retryBeforeFirstBatch, sourceRetryOptions, type SourceRetry } from '../read-retry.js';
 import type { ReadPlan } from '../source.js';
 import type { OracleConnectionLike, OracleExecuteOptions, OracleResultSetLike } from './oracle-client.js';
 import { classifyOracleError, type OracleErrorContext } from './oracle-errors.js';
@@ -41,7 +42,8 @@ export interface OracleReadContext {
   /** `resultSet: true`, outFormat ARRAY, fetchArraySize, prefetchRows and the fetchTypeHandler. */
   executeOptions: OracleExecuteOptions;
   context: OracleErrorContext;
-  retryDelaysMs: readonly number[];
+  /** Retry settings (tests pin sleep and random); DATABASE_RETRY by default. */
+  retry?: SourceRetry;
   log: Logger;
 }
 
@@ -91,7 +93,14 @@ async function closeQuietly(resultSet: OracleResultSetLike | undefined): Promise
 }
 
 /** Streams the plan's rows in batches of at most `plan.batchSize` rows and about `batchBytes`; see the module comment. */
-export async function* readBatches(plan: ReadPlan, scope: ReadScope, ctx: OracleReadContext): AsyncGenerator<Row[]> {
+export function readBatches(plan: ReadPlan, scope: ReadScope, ctx: OracleReadContext): AsyncGenerator<Row[]> {
+  const table = `${plan.model.sourceSchema}.${plan.model.sourceName}`;
+  const what = `Oracle at ${ctx.context.target}: reading ${table} (no row handed over yet)`;
+  return retryBeforeFirstBatch(() => readOnce(plan, scope, ctx), sourceRetryOptions(what, ctx.log, ctx.retry));
+}
+
+/** One attempt: execute, fetch, batch; a lost connection drops the session before the failure is thrown. */
+async function* readOnce(plan: ReadPlan, scope: ReadScope, ctx: OracleReadContext): AsyncGenerator<Row[]> {
   if (!Number.isInteger(plan.batchSize) || plan.batchSize < 1) {
     throw new TerminalError(`batch size ${plan.batchSize} must be a whole number of rows, at least 1`);
   }
@@ -104,46 +113,36 @@ export async function* readBatches(plan: ReadPlan, scope: ReadScope, ctx: Oracle
   const options = readOptionsFor(plan.model, ctx.executeOptions);
   const fetchRows = options.fetchArraySize;
   const context = { ...ctx.context, table: `${plan.model.sourceSchema}.${plan.model.sourceName}` };
-  for (let attempt = 0; ; attempt++) {
-    let resultSet: OracleResultSetLike | undefined;
-    let emitted = false;
-    try {
-      const connection = await ctx.acquire();
-      resultSet = (await connection.execute(sql, binds, options)).resultSet;
-      if (!resultSet) throw new Error('node-oracledb returned no ResultSet for a query run with resultSet: true');
-      let batch: Row[] = [];
-      let bytes = 0;
-      for (;;) {
-        const rows = await resultSet.getRows(fetchRows);
-        for (const values of rows) {
-          batch.push(convert(values));
-          bytes += rowBytes(values);
-          if (batch.length >= plan.batchSize || bytes >= batchBytes) {
-            emitted = true;
-            yield batch;
-            batch = [];
-            bytes = 0;
-          }
+  let resultSet: OracleResultSetLike | undefined;
+  try {
+    const connection = await ctx.acquire();
+    resultSet = (await connection.execute(sql, binds, options)).resultSet;
+    if (!resultSet) throw new Error('node-oracledb returned no ResultSet for a query run with resultSet: true');
+    let batch: Row[] = [];
+    let bytes = 0;
+    for (;;) {
+      const rows = await resultSet.getRows(fetchRows);
+      for (const values of rows) {
+        batch.push(convert(values));
+        bytes += rowBytes(values);
+        if (batch.length >= plan.batchSize || bytes >= batchBytes) {
+          yield batch;
+          batch = [];
+          bytes = 0;
         }
-        if (rows.length === 0) break;
       }
-      if (batch.length > 0) {
-        emitted = true;
-        yield batch;
-      }
-      return;
-    } catch (error) {
-      const failure = classifyOracleError(error, context);
-      if (!(failure instanceof TransientError)) throw failure;
+      if (rows.length === 0) break;
+    }
+    if (batch.length > 0) yield batch;
+  } catch (error) {
+    const failure = classifyOracleError(error, context);
+    if (failure instanceof TransientError) {
       await closeQuietly(resultSet);
       resultSet = undefined;
       await ctx.discard();
-      const delay = ctx.retryDelaysMs[attempt];
-      if (emitted || delay === undefined) throw failure;
-      ctx.log.warn({ table: context.table, attempt: attempt + 1, retry_in_ms: delay, err: failure.message }, `${context.table}: the read failed before any row was handed over (${failure.message}); retrying in ${delay} ms`);
-      await sleep(delay);
-    } finally {
-      await closeQuietly(resultSet);
     }
+    throw failure;
+  } finally {
+    await closeQuietly(resultSet);
   }
 }

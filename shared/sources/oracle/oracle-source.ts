@@ -7,14 +7,14 @@
  */
 import { ContractError, DataPipeError, TerminalError, TransientError } from '../../errors.js';
 import { silentLogger, type Logger } from '../../log.js';
+import { withRetry } from '../../retry.js';
+import { sourceRetryOptions, type SourceRetry } from '../read-retry.js';
 import type { Row, TableModel } from '../../model/column.js';
 import { ValueError } from '../../model/value-error.js';
 import type { DescribeOptions, ReadPlan, Source } from '../source.js';
 import { columnsToProfile, profileOf, tableModelFromCatalog, type AllTabColumnsRow } from './oracle-catalog.js';
 import type { OracleBinds, OracleConnectionLike, OracleDriverLike, OracleExecuteOptions } from './oracle-client.js';
-import {
-  DEFAULT_RETRY_DELAYS_MS, errorContext, loadOracleDriver, openSession, WHO_AM_I_SQL, withRetries, type OracleConnectionConfig,
-} from './oracle-connect.js';
+import { errorContext, loadOracleDriver, openSession, WHO_AM_I_SQL, type OracleConnectionConfig } from './oracle-connect.js';
 import { classifyOracleError, type OracleErrorContext } from './oracle-errors.js';
 import { numberTextToInt64 } from './oracle-number.js';
 import { readBatches } from './oracle-read.js';
@@ -26,8 +26,8 @@ export interface OracleSourceOptions {
   /** `source.schema`: the owner of the tables; the connected user when absent. */
   schema?: string;
   log?: Logger;
-  /** Waits between attempts after a lost connection (DEFAULT_RETRY_DELAYS_MS). */
-  retryDelaysMs?: readonly number[];
+  /** Retries after a lost connection: DATABASE_RETRY (shared/retry.ts) unless set (tests pin sleep and random). */
+  retry?: SourceRetry;
 }
 
 /**
@@ -36,9 +36,9 @@ export interface OracleSourceOptions {
  */
 export async function connectOracle(
   connection: OracleConnectionConfig, schema: string | undefined, log: Logger,
-  options: { driver?: OracleDriverLike; retryDelaysMs?: readonly number[] } = {},
+  options: { driver?: OracleDriverLike; retry?: SourceRetry } = {},
 ): Promise<OracleSource> {
-  const source = new OracleSource(options.driver ?? loadOracleDriver(), connection, { schema, log, retryDelaysMs: options.retryDelaysMs });
+  const source = new OracleSource(options.driver ?? loadOracleDriver(), connection, { schema, log, retry: options.retry });
   try {
     await source.check();
   } catch (error) {
@@ -54,7 +54,7 @@ export class OracleSource implements Source {
   readonly #config: OracleConnectionConfig;
   readonly #context: OracleErrorContext;
   readonly #log: Logger;
-  readonly #retryDelaysMs: readonly number[];
+  readonly #retry: SourceRetry | undefined;
   readonly #queryOptions: OracleExecuteOptions;
   readonly #readOptions: OracleExecuteOptions;
   readonly #schema: string | undefined;
@@ -65,7 +65,7 @@ export class OracleSource implements Source {
     this.#config = config;
     this.#context = errorContext(config);
     this.#log = options.log ?? silentLogger;
-    this.#retryDelaysMs = options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS;
+    this.#retry = options.retry;
     this.#schema = options.schema;
     const handler = fetchTypeHandler(driver);
     this.#queryOptions = { outFormat: driver.OUT_FORMAT_OBJECT, fetchTypeHandler: handler };
@@ -149,7 +149,7 @@ export class OracleSource implements Source {
       discard: () => this.#discard(),
       executeOptions: this.#readOptions,
       context: this.#context,
-      retryDelaysMs: this.#retryDelaysMs,
+      retry: this.#retry,
       log: this.#log,
     });
   }
@@ -170,7 +170,15 @@ export class OracleSource implements Source {
   }
 
   async #acquire(): Promise<OracleConnectionLike> {
-    this.#session ??= await openSession(this.#driver, this.#config, this.#context);
+    if (this.#session === null) {
+      // Declared before openSession returns: the watchdog may fire while the session is set up.
+      const opened: { session?: OracleConnectionLike } = {};
+      opened.session = await openSession(this.#driver, this.#config, this.#context, () => {
+        // The watchdog dropped a stalled session: the next acquire opens a new one.
+        if (opened.session !== undefined && this.#session === opened.session) this.#session = null;
+      });
+      this.#session = opened.session;
+    }
     return this.#session;
   }
 
@@ -186,7 +194,7 @@ export class OracleSource implements Source {
    */
   async #run<T>(what: string, extra: Partial<OracleErrorContext>, work: (query: OracleQuery) => Promise<T>): Promise<T> {
     const context = { ...this.#context, ...extra };
-    return withRetries(async () => {
+    return withRetry(async () => {
       try {
         const session = await this.#acquire();
         const query: OracleQuery = async <R>(sql: string, binds: OracleBinds = {}) => (await session.execute<R>(sql, binds, this.#queryOptions)).rows ?? [];
@@ -196,6 +204,6 @@ export class OracleSource implements Source {
         if (failure instanceof TransientError) await this.#discard();
         throw failure;
       }
-    }, this.#retryDelaysMs, { what: `Oracle at ${this.#context.target}: ${what}`, log: this.#log });
+    }, sourceRetryOptions(`Oracle at ${this.#context.target}: ${what}`, this.#log, this.#retry));
   }
 }

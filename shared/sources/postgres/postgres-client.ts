@@ -14,6 +14,17 @@ export interface PostgresSubmittable {
   submit(connection: never): void;
 }
 
+/**
+ * The socket under a connection (net.Socket, or a TLSSocket): its byte count is watched (no 'data'
+ * listener: pg-copy-streams takes the socket's only one over during a COPY), and it is destroyed
+ * when stalled.
+ */
+export interface PostgresSocket {
+  /** Bytes received so far (net.Socket); without it no stall can be told apart, and none is watched for. */
+  readonly bytesRead?: number;
+  destroy(error?: Error): unknown;
+}
+
 /** One connection checked out of the pool. */
 export interface PostgresPoolClient {
   /** Runs SQL with bound values (`$1`, `$2`, …). */
@@ -25,6 +36,14 @@ export interface PostgresPoolClient {
    * abandoned COPY or a broken session is ended.
    */
   release(destroy?: boolean | Error): void;
+  /**
+   * pg emits 'error' on a client whose connection failed (closed, reset, destroyed); pg-pool
+   * listens only while the client is idle, and an unheard 'error' event crashes the process.
+   */
+  on(event: 'error', listener: (error: Error) => void): unknown;
+  off(event: 'error', listener: (error: Error) => void): unknown;
+  /** pg's wire connection; `stream` is its socket. */
+  readonly connection?: { readonly stream?: PostgresSocket };
 }
 
 /** The pool the source is built on. */

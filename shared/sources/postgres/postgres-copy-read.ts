@@ -9,6 +9,7 @@ import type { Row } from '../../model/column.js';
 import type { ReadPlan } from '../source.js';
 import { BinaryCopyParser, type TupleHandler } from './postgres-binary-copy.js';
 import type { PostgresPoolClient } from './postgres-client.js';
+import { waitOnServer } from './postgres-guard.js';
 import { binaryTupleDecoder } from './postgres-rows.js';
 import { copySql } from './postgres-sql.js';
 
@@ -24,8 +25,10 @@ export async function* copyTuples(client: PostgresPoolClient, plan: ReadPlan, ha
   const parser = new BinaryCopyParser(plan.model.columns.length);
   let done = false;
   try {
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
-      parser.feed(chunk);
+    const chunks = (stream as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+    // Each wait for the next chunk is a wait on the server: the stall detector watches it.
+    for (let next = await waitOnServer(client, chunks.next()); !next.done; next = await waitOnServer(client, chunks.next())) {
+      parser.feed(next.value);
       while (parser.parse(handle)) yield;
     }
     parser.end();

@@ -7,6 +7,7 @@ import Cursor from 'pg-cursor';
 import type { Row } from '../../model/column.js';
 import type { ReadPlan } from '../source.js';
 import type { PostgresCursor, PostgresPoolClient } from './postgres-client.js';
+import { waitOnServer } from './postgres-guard.js';
 import { textRowDecoder } from './postgres-rows.js';
 import { selectSql } from './postgres-sql.js';
 
@@ -20,9 +21,9 @@ export async function* cursorBatches(client: PostgresPoolClient, plan: ReadPlan)
   );
   const decode = textRowDecoder(plan.model);
   for (;;) {
-    const fetched = await cursor.read(plan.batchSize);
+    const fetched = await waitOnServer(client, cursor.read(plan.batchSize));
     if (fetched.length === 0) break;
     yield fetched.map(decode);
   }
-  await cursor.close();
+  await waitOnServer(client, cursor.close());
 }

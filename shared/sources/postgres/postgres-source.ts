@@ -6,6 +6,8 @@
  */
 import { DataPipeError, TerminalError } from '../../errors.js';
 import { silentLogger, type Logger } from '../../log.js';
+import { withRetry } from '../../retry.js';
+import { sourceRetryOptions, type SourceRetry } from '../read-retry.js';
 import { targetName, type Column, type Row, type TableModel } from '../../model/column.js';
 import { applyOverride, mapPostgresType, needsProfile } from '../../model/postgres-types.js';
 import type { DescribeOptions, EncodedBatch, ReadPlan, Source } from '../source.js';
@@ -25,26 +27,30 @@ export interface PostgresSourceOptions {
   /** `copy` (binary COPY, default) or `cursor` (pg-cursor, text rows). */
   readPath?: ReadPath;
   log?: Logger;
+  /** Retry settings (tests pin sleep and random); DATABASE_RETRY by default. */
+  retry?: SourceRetry;
 }
 
 /**
- * Connects to the configured server (checking the connection now) and returns the source.
- * The read path defaults to binary COPY; `DATAPIPE_PG_READ_PATH=cursor` switches a deployment to
- * the cursor path (e.g. behind a proxy that does not pass COPY through) without a rebuild.
+ * Connects to the configured server (checking the connection now, retrying a refused or lost one)
+ * and returns the source. The read path defaults to binary COPY; `DATAPIPE_PG_READ_PATH=cursor`
+ * switches a deployment to the cursor path (e.g. behind a proxy that does not pass COPY through)
+ * without a rebuild.
  */
 export async function connectPostgres(
   connection: PostgresConnection, schema: string | undefined, log: Logger,
   readPath: ReadPath = process.env.DATAPIPE_PG_READ_PATH === 'cursor' ? 'cursor' : 'copy',
+  retry?: SourceRetry,
 ): Promise<PostgresSource> {
   const pool = createPostgresPool(connection, log);
   const context = errorContext(connection);
   try {
-    await checkConnection(pool, context);
+    await checkConnection(pool, context, log, retry);
   } catch (error) {
     await pool.end().catch(() => undefined);
     throw error;
   }
-  return new PostgresSource(pool, { schema, context, log, readPath });
+  return new PostgresSource(pool, { schema, context, log, readPath, retry });
 }
 
 /** The Source seam (shared/sources/source.ts) over a PostgreSQL pool; see the module comment. */
@@ -53,16 +59,18 @@ export class PostgresSource implements Source {
   private readonly context: PostgresErrorContext;
   private readonly readPath: ReadPath;
   private readonly log: Logger;
+  private readonly retry: SourceRetry | undefined;
 
   constructor(private readonly pool: PostgresPool, options: PostgresSourceOptions) {
     this.schema = options.schema ?? 'public';
     this.context = options.context;
     this.readPath = options.readPath ?? 'copy';
     this.log = options.log ?? silentLogger;
+    this.retry = options.retry;
   }
 
   async describe(table: string, options: DescribeOptions): Promise<TableModel> {
-    return this.withClient(async (client) => {
+    return this.withClient(`describing ${this.schema}.${table}`, async (client) => {
       const found = await findTable(client, this.schema, table, this.context.target, this.context.user);
       const columns = await tableColumns(client, found);
       const overrides = new Map(Object.entries(options.overrides ?? {}).map(([name, o]) => [name.toLowerCase(), { name, type: o.type }]));
@@ -97,7 +105,7 @@ export class PostgresSource implements Source {
   async windowHigh(model: TableModel, columnName: string): Promise<string | null> {
     const column = columnOf(model, columnName);
     const sql = windowHighSql(model, column);
-    const high = await this.withClient(async (client) => (await client.query<{ high: string | null }>(sql)).rows[0]?.high ?? null);
+    const high = await this.withClient('reading the window bound', async (client) => (await client.query<{ high: string | null }>(sql)).rows[0]?.high ?? null);
     // max() of a numeric read as int64 may print `12.00`; the watermark is its integer text.
     return high !== null && column.type.kind === 'int64' ? wholeNumber(high).toString() : high;
   }
@@ -105,11 +113,11 @@ export class PostgresSource implements Source {
   async countNulls(model: TableModel, columnName: string): Promise<number> {
     const column = columnOf(model, columnName);
     const sql = `SELECT count(*)::text AS n FROM ${qualifiedTable(model)} WHERE ${quoteIdent(column.sourceName)} IS NULL`;
-    return this.withClient(async (client) => Number((await client.query<{ n: string }>(sql)).rows[0]?.n ?? 0));
+    return this.withClient('counting NULL watermarks', async (client) => Number((await client.query<{ n: string }>(sql)).rows[0]?.n ?? 0));
   }
 
   read(plan: ReadPlan): AsyncIterable<Row[]> {
-    return readRows(this.pool, plan, this.readPath, this.context);
+    return readRows(this.pool, plan, this.readPath, this.readContext());
   }
 
   /**
@@ -118,27 +126,36 @@ export class PostgresSource implements Source {
    * rows are built and encoded.
    */
   readEncoded(plan: ReadPlan): AsyncIterable<EncodedBatch> {
-    return readEncodedBatches(this.pool, plan, this.readPath, this.context);
+    return readEncodedBatches(this.pool, plan, this.readPath, this.readContext());
   }
 
   async close(): Promise<void> {
     await this.pool.end();
   }
 
-  /** Runs `work` on a pooled connection, classifying whatever the driver throws. */
-  private async withClient<T>(work: (client: PostgresPoolClient) => Promise<T>): Promise<T> {
-    let client: PostgresPoolClient | undefined;
-    try {
-      client = await this.pool.connect();
-      const result = await work(client);
-      client.release();
-      client = undefined;
-      return result;
-    } catch (error) {
-      // A driver error may leave the session unusable; our own (a missing table) does not.
-      client?.release(error instanceof DataPipeError ? undefined : true);
-      throw classifyPostgresError(error, this.context);
-    }
+  private readContext() {
+    return { context: this.context, log: this.log, retry: this.retry };
+  }
+
+  /**
+   * Runs `work` on a pooled connection, classifying whatever the driver throws; a lost, reset or
+   * stalled connection is retried on a new one (catalog reads change nothing).
+   */
+  private async withClient<T>(what: string, work: (client: PostgresPoolClient) => Promise<T>): Promise<T> {
+    return withRetry(async () => {
+      let client: PostgresPoolClient | undefined;
+      try {
+        client = await this.pool.connect();
+        const result = await work(client);
+        client.release();
+        client = undefined;
+        return result;
+      } catch (error) {
+        // A driver error may leave the session unusable; our own (a missing table) does not.
+        client?.release(error instanceof DataPipeError ? undefined : true);
+        throw classifyPostgresError(error, this.context);
+      }
+    }, sourceRetryOptions(`PostgreSQL at ${this.context.target}: ${what}`, this.log, this.retry));
   }
 }
 

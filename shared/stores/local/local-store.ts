@@ -1,16 +1,20 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { link, mkdir, open, readdir, readFile, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { link, open, readdir, readFile, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { once } from 'node:events';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { PreconditionFailedError, TerminalError } from '../../errors.js';
 import type { ObjectStore, VersionedObject } from '../object-store.js';
+import { classifyLocalError, makeFolder } from './local-errors.js';
 
 /**
  * The `local` staging "bucket": a folder. Objects are written to a temporary name and renamed
  * into place, so a reader never sees a half-written file; conditional writes are serialised by an
- * exclusive lock file and compare a content hash.
+ * exclusive lock file and compare a content hash. A write that fails removes its temporary file
+ * before it reports the failure, and a full disk, a read-only mount or a refused folder is named
+ * with its errno and path (local-errors.ts).
  */
 export class LocalStore implements ObjectStore {
   readonly #root: string;
@@ -26,26 +30,40 @@ export class LocalStore implements ObjectStore {
   async upload(key: string, body: Readable): Promise<void> {
     const target = this.#path(key);
     const temp = await this.#tempFor(target);
+    // Opened before the pipeline starts, so the file exists (or the open failed) before any
+    // cleanup runs: a stream that opens lazily could create it after the cleanup.
+    const file = await this.#create(temp, target);
+    const out = file.createWriteStream();
     try {
-      await pipeline(body, createWriteStream(temp));
+      await pipeline(body, out);
       await rename(temp, target);
     } catch (error) {
+      // The failed upload is cleaned up before it reports: the file closed, then removed.
+      if (!out.closed) {
+        out.destroy();
+        await once(out, 'close').catch(() => undefined);
+      }
       await rm(temp, { force: true });
-      throw error;
+      throw classifyLocalError(error, 'write', target, this.#root);
     }
   }
 
   async put(key: string, body: Buffer | string): Promise<void> {
     const target = this.#path(key);
     const temp = await this.#tempFor(target);
-    const file = await open(temp, 'w');
+    const file = await this.#create(temp, target);
     try {
-      await file.writeFile(body);
-      await file.sync();
-    } finally {
-      await file.close();
+      try {
+        await file.writeFile(body);
+        await file.sync();
+      } finally {
+        await file.close();
+      }
+      await rename(temp, target);
+    } catch (error) {
+      await rm(temp, { force: true });
+      throw classifyLocalError(error, 'write', target, this.#root);
     }
-    await rename(temp, target);
   }
 
   async get(key: string): Promise<Buffer | null> {
@@ -90,8 +108,10 @@ export class LocalStore implements ObjectStore {
 
   async putIfVersion(key: string, body: Buffer | string, expected: string | null): Promise<void> {
     const lock = `${this.#path(key)}.lock`;
-    await mkdir(dirname(lock), { recursive: true });
-    const handle = await acquireLock(lock, key);
+    await makeFolder(dirname(lock), this.#root);
+    const handle = await acquireLock(lock, key).catch((error: unknown) => {
+      throw classifyLocalError(error, 'write', lock, this.#root);
+    });
     try {
       const current = await this.getVersioned(key);
       const actual = current?.version ?? null;
@@ -113,8 +133,17 @@ export class LocalStore implements ObjectStore {
     return path;
   }
 
+  /** Creates (truncates) a temporary file for `target`; a refusal names the target's folder. */
+  async #create(temp: string, target: string): Promise<FileHandle> {
+    try {
+      return await open(temp, 'w');
+    } catch (error) {
+      throw classifyLocalError(error, 'write', target, this.#root);
+    }
+  }
+
   async #tempFor(target: string): Promise<string> {
-    await mkdir(dirname(target), { recursive: true });
+    await makeFolder(dirname(target), this.#root);
     return join(dirname(target), `.tmp-${randomBytes(6).toString('hex')}-${target.slice(dirname(target).length + 1)}`);
   }
 }

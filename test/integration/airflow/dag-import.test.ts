@@ -10,7 +10,9 @@ import { airflowPython, checkDags, type AirflowFacts, type AirflowMajor } from '
  * Every DAG `datapipe generate dag` writes for the fixture configs, parsed by real Apache Airflow
  * 2.10 and 3.1 (pip, one virtualenv each): no import error, no warning from the DAG files, and
  * the tasks, images, arguments, secret references and timetable Airflow reads are the configured
- * ones — down to the pod each task would submit, with `{{ run_id }}` rendered.
+ * ones — down to the pod each task would submit, with `{{ run_id }}` rendered. And what each task
+ * makes of a finished pod (check_dags.py, "Retry decisions"): exit 0 succeeds, exit 1 and a killed
+ * container (137) are retried, exit 2 and 3 fail at once (AirflowFailException: no retry).
  */
 const RUN_ID = 'scheduled__2026-01-01T02:00:00+00:00';
 
@@ -49,12 +51,27 @@ interface TaskCase {
   downstream: string[];
 }
 
+/** The task's verdict on a pod whose container exited 2 or 3: failed, without retries. */
+function noRetry(code: 2 | 3): { outcome: string; message: string } {
+  const why = code === 2 ? 'a usage or configuration error' : 'a broken data contract';
+  return {
+    outcome: 'fail without retry',
+    message: `DataPipe exited ${code} (${why}): not retried, since retrying cannot help; the \`datapipe:\` line at the end of the pod log says why. Fix that, then clear this task.`,
+  };
+}
+
+/** What the operator's cleanup() makes of the task's pod finishing with each exit code. */
+function retryDecisions(podName: string) {
+  const retried = { outcome: 'retry', exception: 'AirflowException', message: `Pod ${podName}-x returned a failure.` };
+  return { 0: { outcome: 'success' }, 1: retried, 2: noRetry(2), 3: noRetry(3), 137: retried };
+}
+
 const EXTRACTOR = { limits: { memory: '2Gi' }, requests: { cpu: '1', memory: '1Gi' } };
 const LOADER = { limits: { memory: '1Gi' }, requests: { cpu: '250m', memory: '512Mi' } };
 
 function task(place: Placement, retry: { retries: number; delay: number; max: number; parallel: number | null }, t: TaskCase) {
   return {
-    operator_class: 'KubernetesPodOperator',
+    operator_class: 'DataPipePodOperator',
     mapped: t.mapped,
     upstream: t.upstream,
     downstream: t.downstream,
@@ -73,6 +90,7 @@ function task(place: Placement, retry: { retries: number; delay: number; max: nu
         namespace: place.namespace, labels: place.labels, service_account_name: place.serviceAccount,
         image: pod.image, image_pull_policy: place.pullPolicy, args: pod.args, command: [], env: place.env, resources: pod.resources,
       },
+      retry_decisions: retryDecisions(t.name),
     })),
   };
 }

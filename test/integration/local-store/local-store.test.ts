@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
+import fs from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { PreconditionFailedError, TerminalError } from '../../../shared/errors.js';
 import { LocalStore } from '../../../shared/stores/local/local-store.js';
 import { describeObjectStoreContract, putListedKeys } from '../../support/object-store-contract.js';
@@ -84,6 +85,41 @@ describe('LocalStore (a folder as the staging bucket)', () => {
       await done;
       expect(await store.get('t/run=r1/part.avro')).toEqual(Buffer.from('first half,second half'));
       expect(await filesOnDisk(root)).toEqual(['t/run=r1/part.avro']);
+    });
+
+    it('has removed a failed upload\'s temporary file by the time it reports the failure, however slow the disk', async () => {
+      await store.put('t/part.avro', 'old');
+      // Every callback-style fs.open is held until the upload has settled: a disk (or a libuv
+      // thread pool) slow to open a file. Whatever the store left to finish after reporting the
+      // failure runs afterwards; nothing it runs may create a file then.
+      type OpenArgs = Parameters<typeof fs.open>;
+      const realOpen = fs.open;
+      const held: OpenArgs[] = [];
+      const spy = vi.spyOn(fs, 'open').mockImplementation(((...args: OpenArgs) => { held.push(args); }) as typeof fs.open);
+      const failing = new Readable({
+        read() {
+          this.destroy(new Error('boom'));
+        },
+      });
+      let failure: unknown;
+      try {
+        await store.upload('t/part.avro', failing);
+      } catch (error) {
+        failure = error;
+      }
+      const atRejection = await filesOnDisk(root);
+      spy.mockRestore();
+      await Promise.all(held.map((args) => new Promise<void>((done) => {
+        const callback = args.pop() as (error: NodeJS.ErrnoException | null, fd: number) => void;
+        (realOpen as (...a: unknown[]) => void)(...args, (error: NodeJS.ErrnoException | null, fd: number) => {
+          callback(error, fd);
+          done();
+        });
+      })));
+      expect(failure).toEqual(new Error('boom'));
+      expect(atRejection).toEqual(['t/part.avro']);
+      expect(await filesOnDisk(root)).toEqual(['t/part.avro']);
+      expect(await store.get('t/part.avro')).toEqual(Buffer.from('old'));
     });
 
     it('rejects opening a missing object for reading', async () => {

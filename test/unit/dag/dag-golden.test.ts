@@ -41,13 +41,13 @@ describe('generated DAG text (golden files)', () => {
 
   it('chunked tables fan out with partial().expand() and the load follows; single tables use plain operators', () => {
     const chunked = renderDag(cases.find(({ spec }) => spec.chunks > 1)!.spec);
-    expect(chunked).toContain('extract = KubernetesPodOperator.partial(\n');
+    expect(chunked).toContain('extract = DataPipePodOperator.partial(\n');
     expect(chunked).toContain('    ).expand(\n        arguments=[\n            ["--table", "VENTAS_DETALLE", "--cloud", "gcp", "--config", "gcp/config.yaml", "--run-id", "{{ run_id }}", "--chunk", "1/4"],\n');
     expect(chunked.match(/"--chunk", "\d\/4"\]/g)).toEqual(['"--chunk", "1/4"]', '"--chunk", "2/4"]', '"--chunk", "3/4"]', '"--chunk", "4/4"]']);
     expect(chunked).toContain('\n    extract >> load\n');
     const single = renderDag(cases[0]!.spec);
     expect(single).not.toContain('.partial(');
-    expect(single).toContain('    extract = KubernetesPodOperator(\n        task_id="extract",\n');
+    expect(single).toContain('    extract = DataPipePodOperator(\n        task_id="extract",\n');
   });
 });
 

@@ -32,6 +32,8 @@ export interface FakeResponse {
   /** The n-th getRows call (0-based) fails with `getRowsError`. */
   failGetRowsAt?: number;
   getRowsError?: Error;
+  /** The n-th getRows call (0-based) never answers: a stalled connection. */
+  hangGetRowsAt?: number;
 }
 
 /** One recorded execute. */
@@ -60,6 +62,7 @@ export class FakeResultSet implements OracleResultSetLike {
     const call = this.requested.length;
     this.requested.push(numRows);
     if (this.response.failGetRowsAt === call) throw this.response.getRowsError ?? driverError('NJS-500', 'connection to Oracle Database was closed or broken');
+    if (this.response.hangGetRowsAt === call) return new Promise<never>(() => undefined);
     const rows = this.rows.slice(this.#offset, this.#offset + numRows);
     this.#offset += rows.length;
     return rows;

@@ -30,7 +30,7 @@ describe('classifyOracleError', () => {
   });
 
   it('retries lost and refused connections', () => {
-    for (const code of ['NJS-003', 'NJS-123', 'NJS-500', 'NJS-501', 'NJS-503', 'NJS-510', 'NJS-511', 'NJS-521', 'ORA-03113', 'ORA-03114', 'ORA-03135', 'ORA-12537', 'ORA-12170']) {
+    for (const code of ['NJS-003', 'NJS-500', 'NJS-501', 'NJS-503', 'NJS-510', 'NJS-511', 'NJS-521', 'ORA-03113', 'ORA-03114', 'ORA-03135', 'ORA-12537', 'ORA-12170']) {
       const error = classify(code, 'connection to Oracle Database was closed or broken');
       expect(error, code).toBeInstanceOf(TransientError);
       expect(error.message, code).toBe(`lost or could not open the connection to Oracle at db.example:1521/ERP_PROD: ${code}: connection to Oracle Database was closed or broken (retrying may help)`);

@@ -38,9 +38,12 @@ export function catalogDriver(): FakeOracleDriver {
     .on((sql) => sql === PRIMARY_KEY_SQL, { columns: [{ name: 'COLUMN_NAME', dbTypeName: 'VARCHAR2' }], rows: [['ID_VENTA']] });
 }
 
+/** Retries without waiting: no sleep, and full jitter's random draw pinned to 0. */
+export const RETRY_AT_ONCE = { sleep: async () => undefined, random: () => 0 };
+
 /** Connects the source to a fake driver, retrying at once. */
 export function connectFake(driver: FakeOracleDriver, options: { schema?: string; log?: Logger; config?: OracleConnection } = {}): Promise<OracleSource> {
-  return connectOracle(options.config ?? CONFIG, 'schema' in options ? options.schema : 'VENTAS', options.log ?? silentLogger, { driver, retryDelaysMs: [0, 0] });
+  return connectOracle(options.config ?? CONFIG, 'schema' in options ? options.schema : 'VENTAS', options.log ?? silentLogger, { driver, retry: RETRY_AT_ONCE });
 }
 
 /** A column as a committed .avsc describes it. */

@@ -9,7 +9,9 @@ import { findColumn } from '../../../shared/model/column.js';
 import { fetchTypeHandler } from '../../../shared/sources/oracle/oracle-values.js';
 import { COLUMNS_SQL, PRIMARY_KEY_SQL } from '../../../shared/sources/oracle/oracle-sql.js';
 import { driverError, FakeOracleDriver } from './fake-oracledb.js';
-import { CATALOG_COLUMNS, CATALOG_ROWS, catalogDriver, capturingLogger, connectFake, MODEL, PASSWORD } from './oracle-fixtures.js';
+import { silentLogger } from '../../../shared/log.js';
+import { connectOracle } from '../../../shared/sources/oracle/oracle-source.js';
+import { CATALOG_COLUMNS, CATALOG_ROWS, catalogDriver, capturingLogger, CONFIG, connectFake, MODEL, PASSWORD } from './oracle-fixtures.js';
 
 const SESSION = "ALTER SESSION SET TIME_ZONE = '+00:00' NLS_CALENDAR = 'GREGORIAN' NLS_NUMERIC_CHARACTERS = '.,'"
   + " NLS_DATE_FORMAT = 'YYYY-MM-DD HH24:MI:SS' NLS_TIMESTAMP_FORMAT = 'YYYY-MM-DD HH24:MI:SS.FF9'"
@@ -19,7 +21,8 @@ describe('connectOracle (fake node-oracledb boundary)', () => {
   it('connects with the configured attributes, sets the call timeout and the session, and learns the user', async () => {
     const driver = new FakeOracleDriver();
     const source = await connectFake(driver, { schema: undefined });
-    expect(driver.attributes).toEqual([{ user: 'etl', password: PASSWORD, connectString: 'db.example:1521/ERP_PROD', connectTimeout: 20 }]);
+    // expireTime: TCP keepalive after a minute idle (node-oracledb's dead connection detection).
+    expect(driver.attributes).toEqual([{ user: 'etl', password: PASSWORD, connectString: 'db.example:1521/ERP_PROD', connectTimeout: 20, expireTime: 1 }]);
     expect(driver.connections[0]!.callTimeout).toBe(60_000);
     expect(driver.calls.map((c) => [c.sql, c.binds])).toEqual([[SESSION, {}], ['SELECT USER AS USERNAME FROM DUAL', {}]]);
     expect(source.owner).toBe('ETL');
@@ -54,15 +57,36 @@ describe('connectOracle (fake node-oracledb boundary)', () => {
     await source.close();
 
     const down = new FakeOracleDriver();
-    down.connectErrors.push(refused(), refused(), refused());
+    down.connectErrors.push(refused(), refused(), refused(), refused());
     const { log, records, text } = capturingLogger();
     const error = await connectFake(down, { log }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TransientError);
     expect((error as TransientError).exitCode).toBe(1);
     expect((error as Error).message).toBe('lost or could not open the connection to Oracle at db.example:1521/ERP_PROD: NJS-503: connection to host db.example port 1521 could not be established. (CONNECTION_ID=x) (retrying may help)');
-    expect(down.attributes).toHaveLength(3);
-    expect(records.filter((r) => r.level === 40).map((r) => r.attempt)).toEqual([1, 2]);
+    // DATABASE_RETRY: four tries in all.
+    expect(down.attributes).toHaveLength(4);
+    expect(records.filter((r) => r.level === 40).map((r) => r.attempt)).toEqual([1, 2, 3]);
     expect(text()).not.toContain(PASSWORD);
+  });
+
+  it('waits between connection attempts by the one policy: exponential backoff with full jitter (shared/retry.ts)', async () => {
+    const refused = () => driverError('NJS-503', 'connection to host db.example port 1521 could not be established. (CONNECTION_ID=x)\nconnect ECONNREFUSED');
+    const down = new FakeOracleDriver();
+    down.connectErrors.push(refused(), refused(), refused(), refused());
+    const waits: number[] = [];
+    // random() → 1 draws the cap of each wait: 1 s, 2 s, 4 s (DATABASE_RETRY's base 1 s, doubled per retry).
+    const error = await connectOracle(CONFIG, 'VENTAS', silentLogger, { driver: down, retry: { sleep: async (ms) => { waits.push(ms); }, random: () => 0.999_999_9 } }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TransientError);
+    expect(waits).toEqual([999, 1_999, 3_999]);
+  });
+
+  it('reports a host that does not resolve as a configuration error (exit 2), without retrying', async () => {
+    const driver = new FakeOracleDriver();
+    driver.connectErrors.push(driverError('NJS-503', 'connection to host nohost.example port 1521 could not be established. (CONNECTION_ID=x)\ngetaddrinfo ENOTFOUND nohost.example'));
+    const error = await connectFake(driver).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TerminalError);
+    expect((error as Error).message).toBe('cannot connect to Oracle at db.example:1521/ERP_PROD: host not found — check source.connection.host');
+    expect(driver.attributes).toHaveLength(1);
   });
 
   it('refuses Thick mode', async () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ContractError, TerminalError, TransientError } from '../../../shared/errors.js';
 import { classifyPostgresError } from '../../../shared/sources/postgres/postgres-errors.js';
+import { ReadStallError } from '../../../shared/sources/postgres/postgres-guard.js';
 
 const context = { target: 'db.example:5432/erp', host: 'db.example:5432', database: 'erp', user: 'etl' };
 const pgError = (code: string, message: string) => Object.assign(new Error(message), { code });
@@ -26,6 +27,24 @@ describe('PostgreSQL error classification', () => {
     expect(classifyPostgresError(new Error('Connection terminated due to connection timeout'), context)).toBeInstanceOf(TransientError);
     expect(classifyPostgresError(pgError('57P01', 'terminating connection due to administrator command'), context)).toBeInstanceOf(TransientError);
     expect(classifyPostgresError(pgError('40001', 'could not serialize access'), context)).toBeInstanceOf(TransientError);
+  });
+
+  it('a connection lost mid-read, reset, or stalled is one transient line naming the server', () => {
+    const closed = classifyPostgresError(new Error('Connection terminated unexpectedly'), context);
+    expect(closed).toBeInstanceOf(TransientError);
+    expect(closed.message).toBe('lost the connection to PostgreSQL at db.example:5432/erp: it was closed or reset in the middle of the conversation (retrying may help)');
+    const reset = classifyPostgresError(pgError('ECONNRESET', 'read ECONNRESET'), context);
+    expect(reset).toBeInstanceOf(TransientError);
+    expect(reset.message).toBe('lost the connection to PostgreSQL at db.example:5432/erp: the connection was reset (ECONNRESET) (retrying may help)');
+    const stall = classifyPostgresError(new ReadStallError(90_000), { ...context, readTimeoutMs: 90_000 });
+    expect(stall).toBeInstanceOf(TransientError);
+    expect(stall.message).toBe('PostgreSQL at db.example:5432/erp sent nothing for 90 s while DataPipe waited for data (source.connection.read_timeout_ms): the connection or the server stalled, so DataPipe closed it (retrying may help; raise read_timeout_ms if the query is slow to produce rows)');
+    const dnsHiccup = classifyPostgresError(pgError('EAI_AGAIN', 'getaddrinfo EAI_AGAIN db.example'), context);
+    expect(dnsHiccup).toBeInstanceOf(TransientError);
+    // ENOTFOUND is a wrong host (exit 2), also when it arrives as the cause of another error.
+    const wrapped = classifyPostgresError(Object.assign(new Error('connect failed'), { cause: pgError('ENOTFOUND', 'getaddrinfo ENOTFOUND db.example') }), context);
+    expect(wrapped).toBeInstanceOf(TerminalError);
+    expect(wrapped.message).toBe('cannot connect to PostgreSQL at db.example:5432/erp: host not found — check source.connection.host');
   });
 
   it('other SQL errors are terminal; our own errors pass through', () => {

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pendulum
+from airflow.exceptions import AirflowFailException
 from airflow.providers.cncf.kubernetes.operators.pod import KubernetesPodOperator
 from airflow.timetables.interval import CronDataIntervalTimetable
 from kubernetes.client import models as k8s
@@ -39,6 +40,44 @@ ENV_VARS = [
     secret_env("PGUSER"),
     secret_env("REDSHIFT_SECRET_ARN"),
 ]
+
+# DataPipe's exit codes: 1 means a retry may help (network, database, cloud, SIGTERM); 2 (usage,
+# configuration, permissions) and 3 (a broken data contract) never heal by retrying. A pod that
+# exits 2 or 3 fails its task at once, without the retries in default_args.
+NO_RETRY_EXIT_CODES = {2: "a usage or configuration error", 3: "a broken data contract"}
+
+
+def container_exit_code(pod: k8s.V1Pod | None, container: str) -> int | None:
+    """The exit code of `container` in `pod`, once it has terminated; None before, or without one."""
+    statuses = (pod.status.container_statuses if pod is not None and pod.status else None) or []
+    for status in statuses:
+        if status.name == container and status.state and status.state.terminated:
+            return status.state.terminated.exit_code
+    return None
+
+
+class DataPipePodOperator(KubernetesPodOperator):
+    """A KubernetesPodOperator whose task fails without retries when DataPipe exits 2 or 3.
+
+    The operator reports a failed pod from cleanup(), which every mode (sync, deferrable) runs with
+    the finished pod; AirflowFailException is how a task fails without retrying, on Airflow 2.9+
+    and 3.x alike.
+    """
+
+    def cleanup(self, pod, remote_pod, *args, **kwargs):
+        try:
+            return super().cleanup(pod, remote_pod, *args, **kwargs)
+        except AirflowFailException:
+            raise
+        except Exception as error:
+            code = container_exit_code(remote_pod, self.base_container_name)
+            if code not in NO_RETRY_EXIT_CODES:
+                raise
+            raise AirflowFailException(
+                f"DataPipe exited {code} ({NO_RETRY_EXIT_CODES[code]}): not retried, since retrying cannot help;"
+                " the `datapipe:` line at the end of the pod log says why. Fix that, then clear this task."
+            ) from error
+
 
 # Platform profile: mwaa-eks — Amazon MWAA launching pods on EKS.
 POD_SETTINGS = {
@@ -80,7 +119,7 @@ with DAG(
     tags=["datapipe", "erp_orders", "aws"],
 ) as dag:
     # 3 extractor pods read disjoint slices of the table (`--chunk i/n`); the load waits for all.
-    extract = KubernetesPodOperator.partial(
+    extract = DataPipePodOperator.partial(
         task_id="extract",
         name="datapipe-extract-orders-hist",
         image="datapipe/extractor:latest",
@@ -98,7 +137,7 @@ with DAG(
             ["--table", "ORDERS$HIST", "--cloud", "aws", "--config", "aws/config.yaml", "--run-id", "{{ run_id }}", "--chunk", "3/3"],
         ],
     )
-    load = KubernetesPodOperator(
+    load = DataPipePodOperator(
         task_id="load",
         name="datapipe-load-orders-hist",
         image="datapipe/loader:latest",
