@@ -3,13 +3,13 @@ import { PartWriter } from '../../shared/avro/part-writer.js';
 import { schemaFingerprint } from '../../shared/avro/avsc-schema.js';
 import type { AvscRecordSchema } from '../../shared/avro/avsc-schema.js';
 import type { Config, TableSpec } from '../../shared/config/config-schema.js';
-import { TerminalError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/log.js';
-import { findColumn, formatType, isWatermarkKind, type Column, type TableModel } from '../../shared/model/column.js';
+import { isWatermarkKind } from '../../shared/model/column.js';
 import type { Manifest } from '../../shared/pipeline/manifest.js';
 import { Progress } from '../../shared/pipeline/progress.js';
 import { newAttempt, publishManifest } from '../../shared/pipeline/publish.js';
 import { StagingLayout } from '../../shared/pipeline/staging-layout.js';
+import { checkNamedColumns, watermarkColumn } from '../../shared/pipeline/named-columns.js';
 import { checkDrift, checkEncoding, checkOverrides, readCommittedSchema } from '../../shared/pipeline/table-contract.js';
 import { watermarkText } from '../../shared/pipeline/watermark.js';
 import { claimWindow } from '../../shared/pipeline/window-claim.js';
@@ -50,7 +50,8 @@ export async function extract(ctx: ExtractContext): Promise<Manifest> {
   checkDrift(model, live, log);
 
   const layout = new StagingLayout(ctx.prefix, ctx.config.project.name, ctx.table.name);
-  const partition = ctx.table.load_mode === 'incremental' ? partitionColumn(model, ctx.table) : null;
+  checkNamedColumns(model, ctx.table);
+  const partition = watermarkColumn(model, ctx.table);
   const window = await claimWindow({ store: ctx.store, layout, runId: ctx.runId, table: ctx.table, model, partition, source: ctx.source, chunk: ctx.chunk, log });
   const chunk = ctx.chunk ?? { index: 0, count: 1 };
   const attempt = newAttempt();
@@ -128,19 +129,6 @@ export async function extract(ctx: ExtractContext): Promise<Manifest> {
     rows_per_s: manifest.timings.rowsPerSecond, ms: manifest.timings.totalMs, max_seen: manifest.window.maxSeen,
   }, 'extracted');
   return manifest;
-}
-
-/** The configured partition column, checked against the schema: it must exist and be a watermark kind. */
-function partitionColumn(model: TableModel, table: TableSpec): Column {
-  const name = table.partition_column;
-  const column = name ? findColumn(model, name) : undefined;
-  if (!name || !column) {
-    throw new TerminalError(`tables[${table.name}].partition_column: ${name ?? '(missing)'} is not a column of ${model.sourceName} — pick one of ${model.columns.map((c) => c.sourceName).join(', ')}`);
-  }
-  if (!isWatermarkKind(column.type.kind)) {
-    throw new TerminalError(`tables[${table.name}].partition_column: ${column.sourceName} is ${formatType(column.type)}; a watermark must be an integer, date, datetime or timestamp column`);
-  }
-  return column;
 }
 
 function maxOf(batch: Record<string, unknown>[], column: string, current: number | bigint | null): number | bigint | null {

@@ -17,23 +17,27 @@ export type LocalOperation = 'write' | 'create the folder';
  * space: other runs may free it, and this run's temporary files are removed before it reports.
  * A read-only mount and a permission refusal are configuration (exit 2): retrying cannot help.
  */
-export function classifyLocalError(error: unknown, operation: LocalOperation, path: string, root: string): unknown {
+export function classifyLocalError(error: unknown, operation: LocalOperation, path: string, root: string, setting = 'destination.local.path'): unknown {
   const code = (error as NodeJS.ErrnoException | null)?.code;
   const where = `cannot ${operation} ${path}`;
   const options = { cause: error };
+  const place = setting === 'destination.local.path' ? `the staging folder ${root}` : root;
   let classified: DataPipeError | undefined;
   switch (code) {
     case 'ENOSPC':
-      classified = new TransientError(`${where}: no space left on the device (ENOSPC) — free space on the disk holding the staging folder ${root} (destination.local.path), or point it at a larger disk`, options);
+      classified = new TransientError(`${where}: no space left on the device (ENOSPC) — free space on the disk holding ${place} (${setting}), or point it at a larger disk`, options);
       break;
     case 'EDQUOT':
-      classified = new TransientError(`${where}: the disk quota is exhausted (EDQUOT) — free space in the staging folder ${root} (destination.local.path), or raise the quota`, options);
+      classified = new TransientError(`${where}: the disk quota is exhausted (EDQUOT) — free space in ${place} (${setting}), or raise the quota`, options);
       break;
     case 'EROFS':
-      classified = new TerminalError(`${where}: the file system is read-only (EROFS) — point destination.local.path at a writable folder, or mount ${root} read-write`, options);
+      classified = new TerminalError(`${where}: the file system is read-only (EROFS) — point ${setting} at a writable folder, or mount ${root} read-write`, options);
+      break;
+    case 'ENOTDIR': case 'EEXIST':
+      classified = new TerminalError(`${where}: a file stands where a folder is needed (${code}) — move it, or point ${setting} elsewhere`, options);
       break;
     case 'EACCES': case 'EPERM':
-      classified = new TerminalError(`${where}: permission denied (${code}) — let the user running DataPipe (uid ${process.getuid?.() ?? '?'}) write to ${dirname(path)}, or point destination.local.path at a folder it may write`, options);
+      classified = new TerminalError(`${where}: permission denied (${code}) — let the user running DataPipe (uid ${process.getuid?.() ?? '?'}) write to ${dirname(path)}, or point ${setting} at a folder it may write`, options);
       break;
   }
   return classified ?? error;
@@ -44,19 +48,19 @@ export function classifyLocalError(error: unknown, operation: LocalOperation, pa
  * folder reports ENOENT for the first missing level (Node 20), hiding EROFS / EACCES. On failure
  * the first missing level is created alone, which fails with the file system's own errno.
  */
-export async function makeFolder(folder: string, root: string): Promise<void> {
+export async function makeFolder(folder: string, root: string, setting?: string): Promise<void> {
   try {
     await mkdir(folder, { recursive: true });
     return;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw classifyLocalError(error, 'create the folder', folder, root);
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw classifyLocalError(error, 'create the folder', folder, root, setting);
     let missing = folder;
     while (dirname(missing) !== missing && !(await exists(dirname(missing)))) missing = dirname(missing);
     const real = await mkdir(missing).then(() => null, (cause: unknown) => cause);
-    if (real !== null) throw classifyLocalError(real, 'create the folder', missing, root);
+    if (real !== null) throw classifyLocalError(real, 'create the folder', missing, root, setting);
     // Someone else created it meanwhile: try the whole path once more.
     await mkdir(folder, { recursive: true }).catch((again: unknown) => {
-      throw classifyLocalError(again, 'create the folder', folder, root);
+      throw classifyLocalError(again, 'create the folder', folder, root, setting);
     });
   }
 }

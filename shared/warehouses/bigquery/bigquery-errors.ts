@@ -5,6 +5,7 @@
  * (https://cloud.google.com/bigquery/docs/error-messages).
  */
 import { ContractError, DataPipeError, TerminalError, TransientError } from '../../errors.js';
+import { TRANSIENT_SOCKET_CODES } from '../../retry.js';
 import type { PartitionGranularity } from './bigquery-schema.js';
 
 /** What went wrong, whichever way it arrived. */
@@ -73,7 +74,6 @@ const CONCURRENCY = [
   /too many dml statements outstanding/i,
 ];
 
-const SOCKET_ERRORS = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND', 'ENETUNREACH', 'EHOSTUNREACH']);
 
 /** google-auth-library's text when Application Default Credentials find nothing (GoogleAuthExceptionMessages.NO_ADC_FOUND). */
 const NO_ADC = 'Could not load the default credentials';
@@ -120,7 +120,7 @@ export function isRetryable(failure: BigQueryFailure): boolean {
   if (CONCURRENCY.some((pattern) => pattern.test(failure.message))) return true;
   if (failure.reason !== undefined && RETRY_REASONS.has(failure.reason)) return true;
   if (failure.status !== undefined && (failure.status >= 500 || failure.status === 429 || failure.status === 408)) return true;
-  return failure.errno !== undefined && SOCKET_ERRORS.has(failure.errno);
+  return failure.errno !== undefined && TRANSIENT_SOCKET_CODES.has(failure.errno);
 }
 
 /**
@@ -137,6 +137,10 @@ export function classifyBigQueryError(error: unknown, ctx: FailureContext): Data
   const project = projectOf(ctx);
   if (message.includes(NO_ADC)) return new TerminalError(NO_CREDENTIALS_MESSAGE, options);
   if (isRetryable(failure)) return new TransientError(line, options);
+  // A name that does not resolve is this machine's DNS or egress, or a wrong endpoint: not a blip (shared/retry.ts).
+  if (failure.errno === 'ENOTFOUND') {
+    return new TerminalError(`${line} — the BigQuery API host does not resolve: check this machine's DNS and network egress, or BIGQUERY_EMULATOR_HOST`, options);
+  }
   if (status === 401) {
     return new TerminalError(`${ctx.doing}: GCP credentials were rejected (${message}) — run \`gcloud auth application-default login\` again, or check the pod's Workload Identity binding`, options);
   }

@@ -29,9 +29,24 @@ export function classifyDuckDbError(error: unknown, context: string): DataPipeEr
       { cause: error },
     );
   }
+  const disk = diskCause(firstLine);
+  if (disk) return disk.terminal
+    ? new TerminalError(`${context}: ${firstLine} — ${disk.fix}`, { cause: error })
+    : new TransientError(`${context}: ${firstLine} — ${disk.fix}`, { cause: error });
   const errorClass = ERROR_CLASS.exec(firstLine)?.[1] ?? '';
   const message = `${context}: ${firstLine}`;
   if (CONTRACT.has(errorClass)) return new ContractError(message, { cause: error });
   if (TERMINAL.has(errorClass)) return new TerminalError(message, { cause: error });
   return new TransientError(message, { cause: error });
+}
+
+/**
+ * The file-system causes DuckDB reports in its IO errors' text, with what the operator does: a
+ * read-only or forbidden location is configuration (exit 2), a full disk may clear (exit 1).
+ */
+function diskCause(line: string): { terminal: boolean; fix: string } | null {
+  if (/Read-only file system/i.test(line)) return { terminal: true, fix: 'the DuckDB file is on a read-only file system; point destination.local.warehouse at a writable folder' };
+  if (/Permission denied/i.test(line)) return { terminal: true, fix: `the user running DataPipe (uid ${process.getuid?.() ?? '?'}) may not write the DuckDB file; fix its folder's permissions or point destination.local.warehouse elsewhere` };
+  if (/No space left on device/i.test(line)) return { terminal: false, fix: 'the disk holding the DuckDB file is full; free space or point destination.local.warehouse at a larger disk' };
+  return null;
 }

@@ -1,9 +1,9 @@
-import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Readable } from 'node:stream';
 import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import { AvroDecodeError, readAvroRecords } from '../../avro/part-reader.js';
-import { ContractError, TerminalError } from '../../errors.js';
+import { ContractError } from '../../errors.js';
+import { makeFolder } from '../../stores/local/local-errors.js';
 import type { Logger } from '../../log.js';
 import type { TableModel } from '../../model/column.js';
 import { ValueError } from '../../model/value-error.js';
@@ -177,12 +177,7 @@ export class DuckDbWarehouse extends SqlWarehouse {
  * TransientError: DuckDB allows one writing process per file.
  */
 export async function openDuckDbWarehouse(path: string, log: Logger): Promise<DuckDbWarehouse> {
-  if (path !== ':memory:') {
-    await mkdir(dirname(path), { recursive: true }).catch((error: unknown) => {
-      const reason = error instanceof Error ? error.message : String(error);
-      throw new TerminalError(`cannot create the folder of the DuckDB file ${path} (${reason}); check destination.local.warehouse in config.yaml`, { cause: error });
-    });
-  }
+  if (path !== ':memory:') await makeFolder(dirname(path), dirname(path), 'destination.local.warehouse');
   try {
     return new DuckDbWarehouse(new DuckDbDriver(await DuckDBInstance.create(path), path), log);
   } catch (error) {

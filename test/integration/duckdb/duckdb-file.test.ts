@@ -11,6 +11,9 @@ import { openDuckDbWarehouse } from '../../../shared/warehouses/duckdb/duckdb-wa
 import { decimal, loadRequest, loads, micros, query, writeParts } from './load-fixtures.js';
 import { MemoryStore } from '../../support/memory-store.js';
 import { column, tableModel } from '../../support/model-fixtures.js';
+import { mountSmallDisk, smallDiskAvailability } from '../../support/small-disk.js';
+
+const disk = await smallDiskAvailability();
 
 const accounts = tableModel('public.accounts', [
   column('id', { kind: 'int64' }, false),
@@ -84,7 +87,23 @@ describe('DuckDB warehouse in a database file', () => {
     const path = join(blocker, 'warehouse.duckdb');
     const failure = openDuckDbWarehouse(path, silentLogger);
     await expect(failure).rejects.toThrow(TerminalError);
-    await expect(failure).rejects.toThrow(`cannot create the folder of the DuckDB file ${path} (`);
+    await expect(failure).rejects.toThrow(new TerminalError(
+      `cannot create the folder ${blocker}: a file stands where a folder is needed (EEXIST) — move it, or point destination.local.warehouse elsewhere`,
+    ));
+  });
+
+  describe.skipIf(!disk.available)(`on a small disk${disk.available ? '' : ` (skipped: ${disk.reason})`}`, () => {
+    it('a read-only file system is a configuration error (exit 2) naming the setting', async () => {
+      const small = await mountSmallDisk(1024);
+      try {
+        small.readOnly(true);
+        const failure = openDuckDbWarehouse(join(small.path, 'dw', 'warehouse.duckdb'), silentLogger);
+        await expect(failure).rejects.toThrow(TerminalError);
+        await expect(failure).rejects.toThrow(`cannot create the folder ${join(small.path, 'dw')}: the file system is read-only (EROFS) — point destination.local.warehouse at a writable folder`);
+      } finally {
+        await small.unmount();
+      }
+    });
   });
 });
 

@@ -38,6 +38,14 @@ describe('isRetryable', () => {
 });
 
 describe('classifyBigQueryError', () => {
+  it('reports a host that does not resolve as a setup error (exit 2), never retried', () => {
+    const dns = Object.assign(new Error('getaddrinfo ENOTFOUND bigquery.googleapis.com'), { code: 'ENOTFOUND' });
+    expect(isRetryable(failureOf(dns))).toBe(false);
+    const error = classifyBigQueryError(dns, CTX);
+    expect(error).toBeInstanceOf(TerminalError);
+    expect(error.message).toBe('loading t run r1 into BigQuery proj-1:raw: getaddrinfo ENOTFOUND bigquery.googleapis.com — the BigQuery API host does not resolve: check this machine\'s DNS and network egress, or BIGQUERY_EMULATOR_HOST');
+  });
+
   it('names the dataset and the bq command when the dataset is missing', () => {
     const error = classifyBigQueryError(apiError(404, 'notFound', 'Not found: Dataset proj-1:raw'), { ...CTX, origin: 'api' });
     expect(error).toBeInstanceOf(TerminalError);
