@@ -39,6 +39,8 @@ export interface BundleOptions {
   out: string;
   /** The loader keeps DuckDB (the local cloud's warehouse) only when asked. */
   localCloud: boolean;
+  /** The checkout to bundle (default: this one), with its package-lock.json and installed node_modules. */
+  root?: string;
 }
 
 /** The build argument that puts DuckDB in the loader image (Dockerfile.loader). */
@@ -58,9 +60,9 @@ export function leftOut(role: Role, adapter: Adapter, localCloud: boolean): stri
   return null;
 }
 
-/** The adapter folder a source file belongs to, if any. */
-export function adapterOf(file: string): Adapter | null {
-  const match = /^shared\/(sources|stores|warehouses)\/([^/]+)\//.exec(relative(ROOT, file).split(sep).join('/'));
+/** The adapter folder a source file of the checkout at `root` belongs to, if any. */
+export function adapterOf(file: string, root = ROOT): Adapter | null {
+  const match = /^shared\/(sources|stores|warehouses)\/([^/]+)\//.exec(relative(root, file).split(sep).join('/'));
   return match ? { kind: match[1] as Adapter['kind'], name: match[2]! } : null;
 }
 
@@ -149,7 +151,7 @@ export function dependencyClosure(lock: Lockfile, roots: readonly string[], inst
 }
 
 /** Replaces a left-out adapter with a module that throws its TerminalError when imported. */
-function rolePlugin(options: BundleOptions): Plugin {
+function rolePlugin(options: BundleOptions, root: string): Plugin {
   const LEFT_OUT = 'datapipe-left-out';
   const again = Symbol('resolving again');
   return {
@@ -159,27 +161,27 @@ function rolePlugin(options: BundleOptions): Plugin {
         if (args.pluginData === again) return undefined;
         const result = await esbuild.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: again });
         if (result.errors.length > 0) return { errors: result.errors };
-        const adapter = adapterOf(result.path);
+        const adapter = adapterOf(result.path, root);
         const reason = adapter && leftOut(options.role, adapter, options.localCloud);
         if (!adapter || !reason) return { path: result.path, sideEffects: result.sideEffects };
-        const from = adapterOf(args.importer);
+        const from = adapterOf(args.importer, root);
         if (from && from.kind === adapter.kind && from.name === adapter.name) return { path: result.path };
         if (args.kind !== 'dynamic-import') {
           return {
             errors: [{
-              text: `${relative(ROOT, args.importer)} imports ${relative(ROOT, result.path)} statically, but the ${options.role} image leaves ` +
+              text: `${relative(root, args.importer)} imports ${relative(root, result.path)} statically, but the ${options.role} image leaves ` +
                 `shared/${adapter.kind}/${adapter.name}/ out — load the adapter with import() in its registry`,
             }],
           };
         }
         // Named relative to the checkout: the bundle's comments name no build folder.
-        return { path: relative(ROOT, result.path), namespace: LEFT_OUT, pluginData: reason };
+        return { path: relative(root, result.path), namespace: LEFT_OUT, pluginData: reason };
       });
       esbuild.onLoad({ filter: /.*/, namespace: LEFT_OUT }, (args) => ({
-        contents: `import { TerminalError } from ${JSON.stringify(join(ROOT, 'shared/errors.ts'))};\n`
+        contents: `import { TerminalError } from ${JSON.stringify(join(root, 'shared/errors.ts'))};\n`
           + `throw new TerminalError(${JSON.stringify(args.pluginData as string)});\n`,
         loader: 'ts',
-        resolveDir: ROOT,
+        resolveDir: root,
       }));
     },
   };
@@ -197,10 +199,11 @@ export interface BundleReport {
 /** Bundles one role into `options.out` (emptied first). */
 export async function bundleImage(options: BundleOptions): Promise<BundleReport> {
   const out = resolve(options.out);
+  const root = options.root ?? ROOT;
   rmSync(out, { recursive: true, force: true });
   const result = await build({
-    absWorkingDir: ROOT,
-    entryPoints: { [`services/${options.role}/main`]: join(ROOT, `services/${options.role}/main.ts`) },
+    absWorkingDir: root,
+    entryPoints: { [`services/${options.role}/main`]: join(root, `services/${options.role}/main.ts`) },
     outdir: join(out, 'dist'),
     chunkNames: 'chunks/[name]-[hash]',
     bundle: true,
@@ -212,21 +215,25 @@ export async function bundleImage(options: BundleOptions): Promise<BundleReport>
     keepNames: true,
     legalComments: 'eof',
     external: Object.keys(EXTERNAL),
+    // tr46 (under node-fetch 2) requires Node's deprecated `punycode`: Node prints DEP0040 on
+    // stderr for such a require outside node_modules, which a bundle is. The userland package is
+    // the same code (https://nodejs.org/api/punycode.html).
+    alias: { punycode: 'punycode/punycode.js' },
     // Bundled CommonJS calls require() for Node's own modules; ES modules have none of their own.
     banner: { js: "import { createRequire as __datapipeRequire } from 'node:module'; const require = __datapipeRequire(import.meta.url);" },
-    plugins: [rolePlugin(options)],
+    plugins: [rolePlugin(options, root)],
     metafile: true,
     logLevel: 'warning',
   });
   const packages = runtimePackages(result.metafile);
-  const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as Lockfile;
-  const keys = dependencyClosure(lock, packages, (key) => existsSync(join(ROOT, key, 'package.json')));
+  const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')) as Lockfile;
+  const keys = dependencyClosure(lock, packages, (key) => existsSync(join(root, key, 'package.json')));
   for (const key of keys) {
-    const source = join(ROOT, key);
+    const source = join(root, key);
     // Nested node_modules hold other versions; those needed are in `keys` themselves.
     cpSync(source, join(out, key), { recursive: true, dereference: true, filter: (path) => path !== join(source, 'node_modules') });
   }
-  const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { name: string; version: string; license?: string };
+  const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { name: string; version: string; license?: string };
   writeFileSync(join(out, 'package.json'), `${JSON.stringify({
     name: `${manifest.name}-${options.role}`, version: manifest.version, license: manifest.license, private: true, type: 'module',
   }, null, 2)}\n`);
