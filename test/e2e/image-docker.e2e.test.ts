@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, readFile } from 'node:fs/promises';
+import { chmod, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -195,6 +195,7 @@ afterAll(async () => {
   await gcs?.stop();
   // The version tags this suite made (latest stays, as after a user's make build).
   if (version) await docker('image', 'rm', LOCAL_LOADER(), `datapipe/extractor:${version}`, `datapipe/loader:${version}`);
+  if (workspace) await rm(workspace, { recursive: true, force: true });
 });
 
 describe.skipIf(skip)('the images: make build, then docker run as the workflow says', () => {

@@ -26,6 +26,13 @@ up() {
   say "make build DOCKER_BUILD_FLAGS=\"$flags\" BASE_IMAGE=$base"
   make --no-print-directory build DOCKER_BUILD_FLAGS="$flags" BASE_IMAGE="$base" >&2
   say "make build of this checkout took $(( $(date +%s) - started )) s"
+  if [ "$DOCKER_HOST" = unix:///run/datapipe-ci-docker/docker.sock ]; then
+    # An engine of our own keeps its data between runs: drop the tags of earlier checkouts' images
+    # (each run tags its own version), keeping latest and this one. Never on someone else's engine.
+    local version
+    version=$(git describe --always --dirty 2>/dev/null || echo dev)
+    docker images --format '{{.Repository}}:{{.Tag}}' 'datapipe/*' | grep -vE ":(latest|$version)\$" | xargs -r docker rmi >/dev/null 2>&1 || true
+  fi
   printf '%s\nexport DATAPIPE_DOCKER_BASE_IMAGE=%q\nexport DATAPIPE_DOCKER_BUILD_FLAGS=%q\n' "$engine" "$base" "$flags"
 }
 

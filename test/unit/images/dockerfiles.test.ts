@@ -117,7 +117,7 @@ describe('.dockerignore', () => {
       expect(patterns).toContain(pattern);
     }
     // Nothing the images need may be excluded.
-    for (const needed of ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'services', 'shared', 'schemas', 'config.yaml']) {
+    for (const needed of ['package.json', 'package-lock.json', 'tsconfig.json', 'scripts', 'services', 'shared', 'schemas', 'config.yaml']) {
       expect(patterns).not.toContain(needed);
     }
   });
