@@ -20,7 +20,9 @@ import { freePort } from '../support/free-port.js';
 import type { PostgresHandle } from '../support/postgres-server.js';
 import { oneLine, startOwnDatabase } from './e2e-database.js';
 import { salesTableSql } from './gcp-sales-table.js';
-import { docker, dockerEngine, exec, imageBytes, savedImage, waitForLogs, workspaceCheckout, type Outcome } from './image-docker.js';
+import {
+  BUCKET, DATASET, docker, dockerEngine, exec, imageBytes, PROJECT, savedImage, TABLE, waitForLogs, workspaceCheckout, workspaceConfigs, type Outcome,
+} from './image-docker.js';
 
 /**
  * Steps 5 and 6 of the workflow, as a user runs them: `make build` in a workspace (a checkout of
@@ -37,10 +39,6 @@ import { docker, dockerEngine, exec, imageBytes, savedImage, waitForLogs, worksp
  * or its stand-in), and DATAPIPE_DOCKER_BUILD_FLAGS are passed to make build as DOCKER_BUILD_FLAGS.
  */
 
-const TABLE = 'VENTAS_CABECERA';
-const BUCKET = 'empresa-staging-bucket';
-const PROJECT = 'empresa-datalake-test';
-const DATASET = 'raw_ventas';
 const LAYOUT = new StagingLayout('landing', 'migracion-ventas', TABLE);
 const SALES = salesTableSql(TABLE);
 const EXTRACTOR = 'datapipe/extractor:latest';
@@ -71,38 +69,6 @@ const role = `datapipe_image_${process.pid}`;
 const baseImage = process.env.DATAPIPE_DOCKER_BASE_IMAGE ?? '';
 let buildFlags = process.env.DATAPIPE_DOCKER_BUILD_FLAGS;
 const LOCAL_LOADER = () => `datapipe/loader:${version}-local`;
-
-const config = (pgConfig: PostgresHandle['config'], oraclePort: number) => ({
-  'migracion-ventas/config.yaml': `project: { name: migracion-ventas, environment: test }
-source:
-  type: postgres
-  connection: { host: "\${PGHOST}", port: ${pgConfig.port}, database: "\${PGDATABASE}", user: "\${PGUSER}", password: "\${PGPASSWORD}" }
-  schema: public
-destination:
-  cloud: gcp
-  gcp: { project_id: ${PROJECT}, dataset: ${DATASET}, bucket: ${BUCKET}, prefix: landing, location: US }
-  local: { path: /data/staging, warehouse: /data/warehouse.duckdb }
-staging: { part_size_mb: 1 }
-tables:
-  - name: ${TABLE}
-    load_mode: incremental
-    partition_column: FECHA_VENTA
-    primary_keys: [ID_VENTA]
-`,
-  // Nothing listens on this port: the run shows the bundled Thin driver loading and dialing.
-  'erp-oracle/config.yaml': `project: { name: erp-oracle, environment: test }
-source:
-  type: oracle
-  connection: { host: 127.0.0.1, port: ${oraclePort}, service_name: FREEPDB1, user: "\${ORACLE_USER:-datapipe}", password: "\${ORACLE_PASSWORD:-unused}" }
-destination:
-  cloud: local
-  local: { path: /tmp/staging, warehouse: /tmp/warehouse.duckdb }
-tables:
-  - name: ORACLE_VENTAS
-    load_mode: full
-    primary_keys: [ID]
-`,
-});
 
 /** `docker run --rm --network host` + args: the services are on this machine's loopback. */
 function dockerRun(...args: string[]): Promise<Outcome> {
@@ -158,7 +124,7 @@ beforeAll(async () => {
     STORAGE_EMULATOR_HOST: gcs.endpoint, BIGQUERY_EMULATOR_HOST: bigquery.url,
   };
   workspace = await workspaceCheckout({
-    ...config(db.config, await freePort()),
+    ...workspaceConfigs(db.config.port, await freePort()),
     '.env': Object.entries(env).map(([key, value]) => `${key}=${value}`).join('\n') + '\n',
   });
   // Step 3 of the workflow: the schemas, generated from the source and committed before the build.

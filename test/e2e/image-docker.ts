@@ -96,3 +96,44 @@ export async function workspaceCheckout(files: Record<string, string>): Promise<
   git('commit', '-qm', 'workspace');
   return dir;
 }
+
+export const TABLE = 'VENTAS_CABECERA';
+export const BUCKET = 'empresa-staging-bucket';
+export const PROJECT = 'empresa-datalake-test';
+export const DATASET = 'raw_ventas';
+
+/**
+ * The suite's workspace configs: migracion-ventas (PostgreSQL on `pgPort` → gcp, with a local block
+ * for the LOCAL_CLOUD=true loader) and erp-oracle (an Oracle listener nobody runs at `oraclePort`).
+ */
+export const workspaceConfigs = (pgPort: number, oraclePort: number): Record<string, string> => ({
+  'migracion-ventas/config.yaml': `project: { name: migracion-ventas, environment: test }
+source:
+  type: postgres
+  connection: { host: "\${PGHOST}", port: ${pgPort}, database: "\${PGDATABASE}", user: "\${PGUSER}", password: "\${PGPASSWORD}" }
+  schema: public
+destination:
+  cloud: gcp
+  gcp: { project_id: ${PROJECT}, dataset: ${DATASET}, bucket: ${BUCKET}, prefix: landing, location: US }
+  local: { path: /data/staging, warehouse: /data/warehouse.duckdb }
+staging: { part_size_mb: 1 }
+tables:
+  - name: ${TABLE}
+    load_mode: incremental
+    partition_column: FECHA_VENTA
+    primary_keys: [ID_VENTA]
+`,
+  // Nothing listens on this port: the run shows the bundled Thin driver loading and dialing.
+  'erp-oracle/config.yaml': `project: { name: erp-oracle, environment: test }
+source:
+  type: oracle
+  connection: { host: 127.0.0.1, port: ${oraclePort}, service_name: FREEPDB1, user: "\${ORACLE_USER:-datapipe}", password: "\${ORACLE_PASSWORD:-unused}" }
+destination:
+  cloud: local
+  local: { path: /tmp/staging, warehouse: /tmp/warehouse.duckdb }
+tables:
+  - name: ORACLE_VENTAS
+    load_mode: full
+    primary_keys: [ID]
+`,
+});

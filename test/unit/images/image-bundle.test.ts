@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  bundleImage, dependencyClosure, leftOut, LOADED_BY_NAME, LOCAL_CLOUD_FIX, resolveInLock, type BundleReport, type Lockfile,
+  bundleImage, leftOut, LOADED_BY_NAME, LOCAL_CLOUD_FIX, type BundleReport,
 } from '../../../scripts/image-bundle.js';
+import { dependencyClosure, resolveInLock, type Lockfile } from '../../../scripts/image-bundle-lock.js';
 import { ROOT } from '../../support/cli.js';
 
 /**
