@@ -7,6 +7,12 @@ REVISION := $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
 IMAGES := extractor loader
 # Local image names; `make push REGISTRY=…` retags them as $(REGISTRY)/<image>.
 LOCAL_REPOSITORY := datapipe
+# What builds, and extra flags for it: `--network host` on an engine without a bridge network,
+# `--build-arg LOCAL_CLOUD=true` for a loader with DuckDB, `--platform …` with buildx (README).
+DOCKER_BUILD ?= docker build
+DOCKER_BUILD_FLAGS ?=
+# Every stage's base; empty keeps the Dockerfiles' node:22-bookworm-slim.
+BASE_IMAGE ?=
 CONFIGS := $(wildcard config.yaml */config.yaml)
 # This Makefile's folder: the DataPipe checkout whose dist/ runs `generate dag`.
 ROOT := $(patsubst %/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))
@@ -15,6 +21,7 @@ help:
 	@echo "make install   npm ci"
 	@echo "make compile   compile TypeScript to dist/ (npm run build)"
 	@echo "make build     both images, datapipe/extractor and datapipe/loader, tagged $(VERSION) and latest"
+	@echo "               [DOCKER_BUILD_FLAGS=\"--network host ...\"] [BASE_IMAGE=<image>] [DOCKER_BUILD=\"docker buildx build\"]"
 	@echo "make push      REGISTRY=<host/path>: tag and push both images as <registry>/<image>:$(VERSION) and :latest"
 	@echo "make dags      dags/dag_<cloud>_<table>.py for every table of every */config.yaml"
 	@echo "make test      the test suite (npm test)"
@@ -36,9 +43,11 @@ docker-engine:
 build: docker-engine
 	@for image in $(IMAGES); do \
 	  echo "building $(LOCAL_REPOSITORY)/$$image:$(VERSION)"; \
-	  docker build --file Dockerfile.$$image \
-	    --build-arg VERSION=$(VERSION) --build-arg REVISION=$(REVISION) \
+	  started=$$(date +%s); \
+	  $(DOCKER_BUILD) --file Dockerfile.$$image $(if $(BASE_IMAGE),--build-arg BASE_IMAGE=$(BASE_IMAGE)) \
+	    --build-arg VERSION=$(VERSION) --build-arg REVISION=$(REVISION) $(DOCKER_BUILD_FLAGS) \
 	    --tag $(LOCAL_REPOSITORY)/$$image:$(VERSION) --tag $(LOCAL_REPOSITORY)/$$image:latest . || exit 1; \
+	  echo "built $(LOCAL_REPOSITORY)/$$image:$(VERSION) in $$(( $$(date +%s) - started )) s"; \
 	done
 
 push: docker-engine

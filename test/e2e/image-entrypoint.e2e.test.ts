@@ -1,35 +1,36 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { copyFile, cp, mkdir, mkdtemp, readFile, symlink } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ROOT } from '../support/cli.js';
+import { bundleImage, LOCAL_CLOUD_FIX } from '../../scripts/image-bundle.js';
 import { FIXTURES_DIR } from '../unit/dag/dag-fixtures.js';
 import { DOCKERFILES, entrypoint, environment, finalStage, readDockerfile, runWorkspaceStep, workdir, type Role } from '../unit/images/dockerfile.js';
 
 /**
- * The images' entrypoints run exactly as the images run them, without Docker: a folder laid out
- * like the image (/app with dist, node_modules and package.json; /workspace made by the
- * Dockerfile's own workspace step from a build context with a baked config and schemas/), then the
+ * The images' entrypoints run exactly as the images run them, without Docker: per image, a folder
+ * laid out like it — /app made by the Dockerfile's bundle step (scripts/image-bundle.ts: the
+ * bundle and only its runtime packages, nothing else installed), /workspace made by the
+ * Dockerfile's own workspace step from a build context with a baked config and schemas/ — then the
  * Dockerfile's ENTRYPOINT, with `/app` mapped into that folder, started in its WORKDIR with its ENV.
  */
-let image = '';
+const images: Record<Role, string> = { extractor: '', loader: '' };
 
 beforeAll(async () => {
-  image = await mkdtemp(join(tmpdir(), 'datapipe-image-root-'));
-  await mkdir(join(image, 'app'));
-  await cp(join(ROOT, 'dist'), join(image, 'app/dist'), { recursive: true });
-  await copyFile(join(ROOT, 'package.json'), join(image, 'app/package.json'));
-  await symlink(join(ROOT, 'node_modules'), join(image, 'app/node_modules'));
   const context = await mkdtemp(join(tmpdir(), 'datapipe-context-'));
   await mkdir(join(context, 'ventas'));
   await copyFile(join(FIXTURES_DIR, 'gcp.yaml'), join(context, 'ventas/config.yaml'));
   await mkdir(join(context, 'schemas'));
   await copyFile(join(FIXTURES_DIR, 'gcp.yaml'), join(context, 'schemas/placeholder.avsc'));
-  const step = runWorkspaceStep(readDockerfile('extractor'), context, join(image, 'workspace'));
-  if (step.status !== 0) throw new Error(`workspace step failed: ${step.stderr}`);
+  for (const role of Object.keys(images) as Role[]) {
+    images[role] = await mkdtemp(join(tmpdir(), `datapipe-image-root-${role}-`));
+    // As the Dockerfiles build it: the loader without LOCAL_CLOUD.
+    await bundleImage({ role, out: join(images[role], 'app'), localCloud: false });
+    const step = runWorkspaceStep(readDockerfile(role), context, join(images[role], 'workspace'));
+    if (step.status !== 0) throw new Error(`workspace step failed: ${step.stderr}`);
+  }
 });
 
 /**
@@ -45,10 +46,10 @@ if (!PID_NAMESPACE) console.warn('[image-entrypoint] cannot make a PID namespace
 function runImage(role: Role, args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const text = readDockerfile(role);
   // `/app/…` lives in the laid-out folder; `node` is this Node, as the image's is on its PATH.
-  const command = entrypoint(text).map((part) => (part.startsWith('/app/') ? join(image, part) : part === 'node' ? process.execPath : part));
+  const command = entrypoint(text).map((part) => (part.startsWith('/app/') ? join(images[role], part) : part === 'node' ? process.execPath : part));
   const [program, ...rest] = [...(PID_NAMESPACE ?? []), ...command, ...args];
   const child = spawn(program!, rest, {
-    cwd: join(image, workdir(text)),
+    cwd: join(images[role], workdir(text)),
     env: { PATH: process.env.PATH, ...environment(finalStage(text)), ...(PID_NAMESPACE ? {} : { TINI_SUBREAPER: '1' }), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -75,7 +76,7 @@ describe.each(ROLES)('the %s image entrypoint', (role) => {
     const outcome = await runImage(role, ['--table', 'NOPE', '--cloud', 'gcp']);
     expect(outcome).toMatchObject({
       code: 2, stdout: '',
-      stderr: `datapipe: table NOPE is not listed in any config under ${join(image, 'workspace')} (looked in ventas/config.yaml) — pass --config <path> or set DATAPIPE_CONFIG\n`,
+      stderr: `datapipe: table NOPE is not listed in any config under ${join(images[role], 'workspace')} (looked in ventas/config.yaml) — pass --config <path> or set DATAPIPE_CONFIG\n`,
     });
   });
 
@@ -87,9 +88,37 @@ describe.each(ROLES)('the %s image entrypoint', (role) => {
     });
   });
 
+  it('--version prints the package version', async () => {
+    const { version } = JSON.parse(await readFile(join(import.meta.dirname, '../../package.json'), 'utf8')) as { version: string };
+    expect(await runImage(role, ['--version'])).toMatchObject({ code: 0, stdout: `${version}\n`, stderr: '' });
+  });
+
   it('an unknown flag is a usage error, exit 2', async () => {
     const outcome = await runImage(role, ['--table', 'T', '--bogus']);
     expect(outcome).toMatchObject({ code: 2, stdout: '', stderr: `${role}: Unknown argument: bogus — see \`${role} --help\`\n` });
+  });
+});
+
+describe.skipIf(!ROLES.includes('loader'))('the loader image built without LOCAL_CLOUD', () => {
+  it('asked for the local cloud: one line naming the build argument, exit 2', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'datapipe-local-'));
+    await writeFile(join(dir, 'config.yaml'), `project: { name: tienda, environment: test }
+source:
+  type: postgres
+  connection: { host: 127.0.0.1, port: 5432, database: tienda, user: lector }
+destination:
+  cloud: local
+  local: { path: ${join(dir, 'staging')}, warehouse: ${join(dir, 'warehouse.duckdb')} }
+tables:
+  - name: CLIENTES
+    load_mode: full
+    primary_keys: [ID]
+`);
+    const outcome = await runImage('loader', ['--table', 'CLIENTES', '--config', join(dir, 'config.yaml')]);
+    expect(outcome).toMatchObject({
+      code: 2, stdout: '',
+      stderr: `datapipe: destination.cloud local: this loader image was built without DuckDB, the local cloud's warehouse — ${LOCAL_CLOUD_FIX}\n`,
+    });
   });
 });
 

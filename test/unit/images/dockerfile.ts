@@ -29,8 +29,20 @@ export function readDockerfile(role: Role): string {
   return readFileSync(join(ROOT, DOCKERFILES[role]), 'utf8');
 }
 
-/** The stages of a Dockerfile, in order. */
+/** The stages of a Dockerfile, in order (global ARGs before the first FROM: see globalArgs). */
 export function parseDockerfile(text: string): Stage[] {
+  return parse(text).stages;
+}
+
+/** `ARG name=default` lines before the first FROM, which FROM lines may use: { name: default }. */
+export function globalArgs(text: string): Record<string, string> {
+  return Object.fromEntries(parse(text).globals.map((value) => {
+    const at = value.indexOf('=');
+    return at === -1 ? [value, ''] : [value.slice(0, at), value.slice(at + 1)];
+  }));
+}
+
+function parse(text: string): { globals: string[]; stages: Stage[] } {
   const logical: string[] = [];
   let pending = '';
   for (const raw of text.split('\n')) {
@@ -45,6 +57,7 @@ export function parseDockerfile(text: string): Stage[] {
     pending = '';
   }
   const stages: Stage[] = [];
+  const globals: string[] = [];
   for (const line of logical) {
     const [, keyword = '', value = ''] = /^(\S+)\s*(.*)$/.exec(line) ?? [];
     if (keyword.toUpperCase() === 'FROM') {
@@ -53,10 +66,14 @@ export function parseDockerfile(text: string): Stage[] {
       continue;
     }
     const stage = stages[stages.length - 1];
+    if (!stage && keyword.toUpperCase() === 'ARG') {
+      globals.push(value);
+      continue;
+    }
     if (!stage) throw new Error(`instruction before FROM: ${line}`);
     stage.instructions.push({ keyword: keyword.toUpperCase(), value });
   }
-  return stages;
+  return { globals, stages };
 }
 
 /** The values of `keyword` in a stage. */

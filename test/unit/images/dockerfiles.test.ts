@@ -6,7 +6,7 @@ import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from '../../support/cli.js';
 import {
-  DOCKERFILES, entrypoint, environment, finalStage, parseDockerfile, readDockerfile, runWorkspaceStep, values, workdir, type Role,
+  DOCKERFILES, entrypoint, environment, finalStage, globalArgs, parseDockerfile, readDockerfile, runWorkspaceStep, values, workdir, type Role,
 } from './dockerfile.js';
 
 const ROLES = Object.keys(DOCKERFILES) as Role[];
@@ -22,29 +22,37 @@ describe.each(ROLES)('Dockerfile.%s', (role) => {
   const stages = parseDockerfile(text);
   const shipped = finalStage(text);
 
-  it('is multi-stage: build and workspace stages on node slim, a slim runtime last', () => {
+  it('is multi-stage, every stage on BASE_IMAGE (default node:22-bookworm-slim), a slim runtime last', () => {
     expect(stages.map((s) => s.name ?? '(runtime)')).toEqual(role === 'loader' ? ['build', 'workspace', 'init', '(runtime)'] : ['build', 'workspace', '(runtime)']);
-    for (const stage of stages) expect(stage.image).toBe('node:22-bookworm-slim');
+    for (const stage of stages) expect(stage.image).toBe('${BASE_IMAGE}');
+    expect(globalArgs(text)).toEqual({ BASE_IMAGE: 'node:22-bookworm-slim' });
   });
 
-  it('builds with npm ci then npm run build, and keeps production dependencies only', () => {
+  it('builds with npm ci, then bundles the entrypoint with only its runtime packages (scripts/image-bundle.ts)', () => {
     const build = stages.find((s) => s.name === 'build')!;
     expect(values(build, 'RUN')).toEqual([
       'npm ci --ignore-scripts --no-audit --no-fund',
-      'npm run build && npm prune --omit=dev --ignore-scripts --no-audit --no-fund',
+      role === 'loader'
+        ? 'node_modules/.bin/tsx scripts/image-bundle.ts loader --out /app --local-cloud "${LOCAL_CLOUD}"'
+        : 'node_modules/.bin/tsx scripts/image-bundle.ts extractor --out /app',
     ]);
-    expect(values(build, 'COPY')).toEqual(['package.json package-lock.json ./', 'tsconfig.json tsconfig.build.json ./', 'shared/ shared/', 'services/ services/']);
+    expect(values(build, 'COPY')).toEqual(['package.json package-lock.json ./', 'tsconfig.json ./', 'scripts/ scripts/', 'shared/ shared/', 'services/ services/']);
+    // The build argument that puts DuckDB in the loader, after npm ci so that layer stays cached.
+    expect(values(build, 'ARG')).toEqual(role === 'loader' ? ['LOCAL_CLOUD=false'] : []);
   });
 
-  it('ships the compiled framework, production node_modules and the baked workspace, nothing from the context directly', () => {
+  it('ships the bundle and its runtime packages (/app) and the baked workspace, nothing from the context directly', () => {
     expect(values(shipped, 'COPY')).toEqual([
       ...(role === 'loader' ? ['--from=init /usr/bin/tini-static /usr/bin/tini'] : []),
-      '--from=build /app/package.json /app/package.json',
-      '--from=build /app/node_modules /app/node_modules',
-      '--from=build /app/dist /app/dist',
+      '--from=build /app /app',
       '--from=workspace /workspace /workspace',
     ]);
     expect(values(shipped, 'RUN').join(' ')).not.toMatch(/npm (ci|install)/);
+    // npm, npx and corepack are removed where the node images and Debian's packages put them.
+    const removed = values(shipped, 'RUN').join(' ');
+    for (const path of ['/usr/local/lib/node_modules/npm', '/usr/local/bin/npx', '/usr/local/bin/corepack', '/usr/share/nodejs/npm', '/usr/bin/corepack']) {
+      expect(removed).toContain(` ${path}`);
+    }
   });
 
   it('runs as a numeric non-root user, in UTC, in production mode, from the workspace', () => {
@@ -109,7 +117,7 @@ describe('.dockerignore', () => {
       expect(patterns).toContain(pattern);
     }
     // Nothing the images need may be excluded.
-    for (const needed of ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'services', 'shared', 'schemas', 'config.yaml']) {
+    for (const needed of ['package.json', 'package-lock.json', 'tsconfig.json', 'scripts', 'services', 'shared', 'schemas', 'config.yaml']) {
       expect(patterns).not.toContain(needed);
     }
   });

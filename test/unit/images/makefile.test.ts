@@ -23,9 +23,13 @@ async function fakeDocker(engineUp: boolean): Promise<{ bin: string; log: string
   return { bin, log };
 }
 
+/** The Makefile's build settings, which make also takes from the environment: none set unless a test sets them. */
+const BUILD_SETTINGS = ['DOCKER_BUILD', 'DOCKER_BUILD_FLAGS', 'BASE_IMAGE'];
+
 function make(args: string[], options: { cwd?: string; path: string; env?: Record<string, string> }) {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !BUILD_SETTINGS.includes(key)));
   const result = spawnSync('make', ['--no-print-directory', '-f', join(ROOT, 'Makefile'), ...args], {
-    cwd: options.cwd ?? ROOT, encoding: 'utf8', env: { ...process.env, ...options.env, PATH: options.path },
+    cwd: options.cwd ?? ROOT, encoding: 'utf8', env: { ...env, ...options.env, PATH: options.path },
   });
   // Messages name the Makefile as make was given it (-f <absolute path>); compare them as `Makefile`.
   return { code: result.status, stdout: result.stdout, stderr: result.stderr.replaceAll(join(ROOT, 'Makefile'), 'Makefile') };
@@ -60,6 +64,21 @@ describe('make build / push', () => {
     expect(outcome).toMatchObject({ code: 0, stderr: '' });
     expect(await readFile(docker.log, 'utf8')).toBe(['extractor', 'loader'].map((image) =>
       `build --file Dockerfile.${image} --build-arg VERSION=${version} --build-arg REVISION=${revision} --tag datapipe/${image}:${version} --tag datapipe/${image}:latest .\n`,
+    ).reduce((all, line) => all + line, 'info\n'));
+  });
+
+  it('passes BASE_IMAGE and DOCKER_BUILD_FLAGS to the build, and DOCKER_BUILD replaces the command (buildx)', async () => {
+    const docker = await fakeDocker(true);
+    const version = git('describe', '--always', '--dirty');
+    const revision = git('rev-parse', 'HEAD');
+    const outcome = make(['build', 'DOCKER_BUILD=docker buildx build', 'BASE_IMAGE=mirror.example.com/node:22-bookworm-slim',
+      'DOCKER_BUILD_FLAGS=--network host --platform linux/amd64,linux/arm64'], { path: `${docker.bin}:${process.env.PATH}` });
+    expect(outcome).toMatchObject({ code: 0, stderr: '' });
+    expect(outcome.stdout).toMatch(new RegExp(`^building datapipe/extractor:${version}\nbuilt datapipe/extractor:${version} in \\d+ s\nbuilding datapipe/loader:`));
+    expect(await readFile(docker.log, 'utf8')).toBe(['extractor', 'loader'].map((image) =>
+      `buildx build --file Dockerfile.${image} --build-arg BASE_IMAGE=mirror.example.com/node:22-bookworm-slim `
+      + `--build-arg VERSION=${version} --build-arg REVISION=${revision} --network host --platform linux/amd64,linux/arm64 `
+      + `--tag datapipe/${image}:${version} --tag datapipe/${image}:latest .\n`,
     ).reduce((all, line) => all + line, 'info\n'));
   });
 
