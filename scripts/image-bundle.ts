@@ -18,6 +18,8 @@
  * `shared/<sources|stores|warehouses>/<name>/`, loaded by its registry with `import()`; a left-out
  * adapter is replaced by a module that throws a TerminalError (exit 2, one line) when imported. A
  * static import of a left-out adapter fails the build: it would pull the adapter in everywhere.
+ * An adapter's `<name>-capabilities.ts` is never left out: it declares what the adapter can do and,
+ * by contract, loads no driver or SDK (the extractor reads the warehouse's AVRO encoding from it).
  */
 import { build, type Metafile, type Plugin } from 'esbuild';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync, readdirSync } from 'node:fs';
@@ -61,10 +63,14 @@ export function leftOut(role: Role, adapter: Adapter, localCloud: boolean): stri
   return null;
 }
 
+/** Folders beside the adapters that every role shares: the one set of load SQL builders. */
+const SHARED_FOLDERS = new Set(['warehouses/sql']);
+
 /** The adapter folder a source file of the checkout at `root` belongs to, if any. */
 export function adapterOf(file: string, root = ROOT): Adapter | null {
   const match = /^shared\/(sources|stores|warehouses)\/([^/]+)\//.exec(relative(root, file).split(sep).join('/'));
-  return match ? { kind: match[1] as Adapter['kind'], name: match[2]! } : null;
+  if (!match || SHARED_FOLDERS.has(`${match[1]}/${match[2]}`)) return null;
+  return { kind: match[1] as Adapter['kind'], name: match[2]! };
 }
 
 /**
@@ -93,6 +99,11 @@ export const LOADED_BY_NAME: Readonly<Record<string, readonly string[]>> = {
   'shared/log.ts': ['pino-pretty'],
 };
 
+/** An adapter's capabilities module (shared/warehouses/capabilities.ts): light, always bundled. */
+export function isCapabilities(file: string): boolean {
+  return /-capabilities\.ts$/.test(file);
+}
+
 /** Replaces a left-out adapter with a module that throws its TerminalError when imported. */
 function rolePlugin(options: BundleOptions, root: string): Plugin {
   const LEFT_OUT = 'datapipe-left-out';
@@ -105,7 +116,7 @@ function rolePlugin(options: BundleOptions, root: string): Plugin {
         const result = await esbuild.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: again });
         if (result.errors.length > 0) return { errors: result.errors };
         const adapter = adapterOf(result.path, root);
-        const reason = adapter && leftOut(options.role, adapter, options.localCloud);
+        const reason = adapter && !isCapabilities(result.path) && leftOut(options.role, adapter, options.localCloud);
         if (!adapter || !reason) return { path: result.path, sideEffects: result.sideEffects };
         const from = adapterOf(args.importer, root);
         if (from && from.kind === adapter.kind && from.name === adapter.name) return { path: result.path };

@@ -129,6 +129,15 @@ describe('bundles of this checkout', () => {
     }
   });
 
+  it('keep every warehouse\'s capabilities in the extractor: the encoding check reads them, and they load no driver', async () => {
+    const chunks = (await readdir(join(out.extractor, 'dist/chunks'))).filter((f) => /-capabilities-/.test(f));
+    expect(chunks.map((f) => f.replace(/-[A-Z0-9]+\.js$/, '')).sort()).toEqual(expect.arrayContaining(['bigquery-capabilities', 'duckdb-capabilities']));
+    for (const chunk of chunks) {
+      const outcome = node(['--input-type=module', '-e', 'import(process.argv[1]).then((m) => console.log(Object.keys(m).length > 0 ? "loaded" : "empty"), (e) => console.log(e.message))', join(out.extractor, 'dist/chunks', chunk)]);
+      expect(outcome.stdout).toBe('loaded\n');
+    }
+  });
+
   it('replace a left-out adapter by a module that throws its TerminalError when imported', async () => {
     const chunks = async (name: keyof typeof out, prefix: string) => (await readdir(join(out[name], 'dist/chunks'))).filter((f) => f.startsWith(prefix));
     const importing = (name: keyof typeof out, chunk: string) => node(['--input-type=module', '-e',
