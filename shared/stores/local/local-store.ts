@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { link, open, readdir, readFile, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { open, readdir, readFile, rename, rm, type FileHandle } from 'node:fs/promises';
 import { once } from 'node:events';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -8,6 +8,7 @@ import { pipeline } from 'node:stream/promises';
 import { PreconditionFailedError, TerminalError } from '../../errors.js';
 import type { ObjectStore, VersionedObject } from '../object-store.js';
 import { classifyLocalError, makeFolder } from './local-errors.js';
+import { acquireLock } from './local-lock.js';
 
 /**
  * The `local` staging "bucket": a folder. Objects are written to a temporary name and renamed
@@ -147,35 +148,6 @@ export class LocalStore implements ObjectStore {
     return join(dirname(target), `.tmp-${randomBytes(6).toString('hex')}-${target.slice(dirname(target).length + 1)}`);
   }
 }
-
-/**
- * An exclusive lock file beside the object. A lock older than STALE_LOCK_MS was left by a process
- * that died mid-write (the critical section takes milliseconds), so it is broken once: moved aside
- * atomically, and put back if what was moved is not the stale lock that was judged (another
- * writer broke it first and took a fresh one).
- */
-async function acquireLock(lock: string, key: string): Promise<FileHandle> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await open(lock, 'wx');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      const stale = await stat(lock).catch(() => null);
-      if (attempt === 0 && stale && Date.now() - stale.mtimeMs > STALE_LOCK_MS) {
-        const moved = `${lock}.${randomBytes(6).toString('hex')}`;
-        if (await rename(lock, moved).then(() => true, () => false)) {
-          const took = await stat(moved);
-          if (took.ino !== stale.ino) await link(moved, lock).catch(() => undefined);
-          await rm(moved, { force: true });
-        }
-        continue;
-      }
-      throw new PreconditionFailedError(`${key} is being written by another process (lock ${lock}); retry, or delete the lock if no run is active`);
-    }
-  }
-}
-
-const STALE_LOCK_MS = 60_000;
 
 function contentVersion(body: Buffer): string {
   return createHash('sha256').update(body).digest('hex').slice(0, 32);

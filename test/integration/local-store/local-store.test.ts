@@ -1,11 +1,12 @@
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { PreconditionFailedError, TerminalError } from '../../../shared/errors.js';
+import { LockBusyError, TerminalError } from '../../../shared/errors.js';
 import { LocalStore } from '../../../shared/stores/local/local-store.js';
 import { describeObjectStoreContract, putListedKeys } from '../../support/object-store-contract.js';
 
@@ -142,18 +143,46 @@ describe('LocalStore (a folder as the staging bucket)', () => {
   describe('conditional writes', () => {
     const KEY = 'erp/ventas/_state.json';
 
-    it('refuses to write while another process holds the lock', async () => {
+    it('waits for a live holder, then names it, since when and when its lock counts as abandoned (LockBusyError, exit 1)', async () => {
       await store.put(KEY, 'v1');
       const lock = join(root, 'erp', 'ventas', '_state.json.lock');
-      await writeFile(lock, '');
-      await expect(store.putIfVersion(KEY, 'v2', versionOf('v1'))).rejects.toThrow(new PreconditionFailedError(
-        `${KEY} is being written by another process (lock ${lock}); retry, or delete the lock if no run is active`,
+      await writeFile(lock, `${JSON.stringify({ pid: process.pid, host: hostname(), since: 'x' })}\n`);
+      const since = new Date(Math.floor(Date.now() / 1000) * 1000 - 1000);
+      await utimes(lock, since, since);
+      const started = performance.now();
+      const error = await store.putIfVersion(KEY, 'v2', versionOf('v1')).catch((e: unknown) => e);
+      expect(performance.now() - started).toBeGreaterThanOrEqual(1_900);
+      expect(error).toEqual(new LockBusyError(
+        `${KEY} is being written by process ${process.pid} on ${hostname()}, which has held its lock since ${since.toISOString()} (${lock}); ` +
+          `the lock counts as abandoned at ${new Date(since.getTime() + 60_000).toISOString()} — retry then, or delete the lock if that process is gone`,
       ));
+      expect(error).toBeInstanceOf(LockBusyError);
       expect(await store.get(KEY)).toEqual(Buffer.from('v1'));
       expect(await filesOnDisk(root)).toEqual([KEY, `${KEY}.lock`]);
     });
 
-    it('breaks a lock left over a minute ago by a process that died mid-write', async () => {
+    it('breaks at once a fresh lock whose holder died on this host (a killed loader costs no minute)', async () => {
+      await store.put(KEY, 'v1');
+      const lock = join(root, 'erp', 'ventas', '_state.json.lock');
+      const dead = spawnSync(process.execPath, ['-e', '0']).pid;
+      await writeFile(lock, `${JSON.stringify({ pid: dead, host: hostname(), since: new Date().toISOString() })}\n`);
+      const started = performance.now();
+      await store.putIfVersion(KEY, 'v2', versionOf('v1'));
+      expect(performance.now() - started).toBeLessThan(1_000);
+      expect(await store.get(KEY)).toEqual(Buffer.from('v2'));
+      expect(await filesOnDisk(root)).toEqual([KEY]);
+    });
+
+    it('judges a lock of another host, or without a holder, by its age alone', async () => {
+      await store.put(KEY, 'v1');
+      const lock = join(root, 'erp', 'ventas', '_state.json.lock');
+      await writeFile(lock, `${JSON.stringify({ pid: 1, host: 'another-pod', since: new Date().toISOString() })}\n`);
+      await expect(store.putIfVersion(KEY, 'v2', versionOf('v1'))).rejects.toThrow(/is being written by process 1 on another-pod/);
+      await writeFile(lock, '');
+      await expect(store.putIfVersion(KEY, 'v2', versionOf('v1'))).rejects.toThrow(/is being written by another process, which has held its lock since/);
+    });
+
+    it('breaks a lock left over a minute ago, whoever held it', async () => {
       await store.put(KEY, 'v1');
       const lock = join(root, 'erp', 'ventas', '_state.json.lock');
       await writeFile(lock, '');

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ContractError, PreconditionFailedError, TerminalError } from '../../../shared/errors.js';
+import { ContractError, LockBusyError, PreconditionFailedError, TerminalError } from '../../../shared/errors.js';
 import type { TableState } from '../../../shared/pipeline/manifest.js';
 import { StagingLayout } from '../../../shared/pipeline/staging-layout.js';
 import { commitState, readState } from '../../../shared/pipeline/state.js';
@@ -97,5 +97,15 @@ describe('table state over a local store', () => {
     await expect(commitState(store, escaping, first, null)).rejects.toThrow(
       new TerminalError(`object key ../outside/erp/ventas/_state.json escapes the staging folder ${root}`),
     );
+  });
+
+  it('reports a lock another loader holds as exactly that, never as a state advanced by someone else', async () => {
+    await commitState(store, layout, first, null);
+    const version = (await readState(store, layout))!.version;
+    const lock = join(root, 'datapipe', 'erp', 'ventas', '_state.json.lock');
+    await writeFile(lock, `${JSON.stringify({ pid: process.pid, host: hostname(), since: new Date().toISOString() })}\n`);
+    const error = await commitState(store, layout, second, version).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LockBusyError);
+    expect((error as Error).message).toMatch(/^datapipe\/erp\/ventas\/_state\.json is being written by process \d+ on .*, which has held its lock since .*; the lock counts as abandoned at /);
   });
 });
