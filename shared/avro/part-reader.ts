@@ -43,16 +43,17 @@ export class AvroDecodeError extends Error {}
  */
 export async function* readAvroRecords(stream: Readable): AsyncIterable<Record<string, AvroValue>> {
   const decoder = decoderFor(false);
-  let sourceFailure: unknown;
-  stream.once('error', (error) => { sourceFailure ??= error; });
-  // On any error pipeline() destroys both, and the error surfaces in the loop below.
+  // pipeline() destroys each stream with the other's error, so whichever failed first is the cause.
+  let origin: 'source' | 'decoder' | undefined;
+  stream.once('error', () => { origin ??= 'source'; });
+  decoder.once('error', () => { origin ??= 'decoder'; });
   pipeline(stream, decoder, () => undefined);
   try {
     for await (const record of decoder) {
       yield { ...(record as Record<string, AvroValue>) };
     }
   } catch (error) {
-    if (sourceFailure !== undefined) throw sourceFailure;
+    if (origin === 'source') throw error;
     const cause = withCause(error);
     throw new AvroDecodeError(cause instanceof Error ? cause.message : String(cause), { cause: error });
   }
