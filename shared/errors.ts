@@ -1,6 +1,6 @@
 /**
  * The two kinds of failure DataPipe distinguishes, and the exit codes that follow from them
- * (architecture.md, "Exit codes"): 0 done · 1 failed, safe to retry · 2 usage or config error ·
+ * (docs/architecture.md, "Exit codes"): 0 done · 1 failed, safe to retry · 2 usage or config error ·
  * 3 data contract broken.
  */
 

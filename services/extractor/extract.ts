@@ -37,7 +37,7 @@ export interface ExtractContext {
 }
 
 /**
- * One extraction (architecture.md, run protocol, extractor steps 1–5): check the committed schema
+ * One extraction (docs/run-protocol.md, extractor steps 1–5): check the committed schema
  * against the source, claim the run's window, stream the rows into AVRO parts, write the manifest last.
  */
 export async function extract(ctx: ExtractContext): Promise<Manifest> {

@@ -1,6 +1,6 @@
 import { CLOUDS } from '../../shared/config/config-schema.js';
 
-/** Flags the extractor and loader share (architecture.md, "Commands"). */
+/** Flags the extractor and loader share (docs/architecture.md, "Commands"). */
 export const runArgsOptions = {
   table: { type: 'string', demandOption: true, describe: 'source table, as listed in config.yaml' },
   cloud: { type: 'string', choices: CLOUDS, describe: 'destination cloud (default: the config’s destination.cloud)' },

@@ -4,7 +4,7 @@ import { parse } from 'yaml';
 import { TerminalError } from '../../shared/errors.js';
 
 /**
- * Which config.yaml a container run uses (architecture.md, "The user's workspace"): `--config`,
+ * Which config.yaml a container run uses (docs/architecture.md, "The user's workspace"): `--config`,
  * else `DATAPIPE_CONFIG`, else the one config among `./config.yaml` and `./*\/config.yaml` that
  * lists the table (an error naming the candidates when none or several do).
  */

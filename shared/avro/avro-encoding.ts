@@ -2,7 +2,7 @@ import type { CanonicalKind } from '../model/column.js';
 
 /**
  * How a table's values are laid out in its AVRO parts: the property of a committed `.avsc`
- * (docs/encodings.md). `standard` uses AVRO's logical types (types.md, "canonical → AVRO"), which
+ * (docs/encodings.md). `standard` uses AVRO's logical types (docs/types.md, "canonical → AVRO"), which
  * BigQuery, Databricks and DuckDB read. `redshift-text` writes decimal, date, datetime, timestamp
  * and bytes values as strings in Amazon Redshift's default input formats, because
  * `COPY … FORMAT AS AVRO` ignores logical types: it would load a decimal's bytes as a JSON

@@ -7,7 +7,7 @@ export { formatAvsc } from './avsc-format.js';
 /**
  * The committed `.avsc`: the AVRO schema of a table's parts and, through `datapipe.*` attributes,
  * the whole canonical model, so `schemas/<table>.avsc` alone is the extractor's and loader's
- * contract (architecture.md, run protocol step 1). Types follow types.md "canonical → AVRO",
+ * contract (docs/run-protocol.md, "The extractor", step 1). Types follow docs/types.md "canonical → AVRO",
  * with standard logical types so any Avro reader understands the files — or, for a schema written
  * with the `redshift-text` encoding, some kinds as text (./avro-encoding.ts, docs/encodings.md).
  */

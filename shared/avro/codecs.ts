@@ -6,7 +6,8 @@ import { compress, uncompress } from 'snappy';
  * option) share avsc's callback signature. Every codec is asynchronous — zlib and snappy's
  * native async task both run on the libuv threadpool — so the main thread keeps encoding. These
  * three are what every target reads: Redshift's `COPY … FORMAT AS AVRO` accepts only null,
- * deflate and snappy (research/warehouses.md).
+ * deflate and snappy
+ * (https://docs.aws.amazon.com/redshift/latest/dg/copy-parameters-data-format.html).
  */
 export type AvroCodec = 'null' | 'deflate' | 'snappy';
 

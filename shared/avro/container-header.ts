@@ -5,7 +5,7 @@ import type { AvroCodec } from './codecs.js';
  * The Avro object container header, written by DataPipe itself (the blocks too: part-upload.ts)
  * rather than by avsc's BlockEncoder. Records are encoded with a parsed Type (the only way to get
  * the BigInt-safe long), and a Type serialises its schema without `logicalType`, `precision`,
- * `scale` on primitives and without custom attributes (research/oracle-avro.md §5), so this
+ * `scale` on primitives and without custom attributes (avsc's Type.toJSON), so this
  * header carries the plain schema JSON instead, byte for byte as given.
  */
 

@@ -5,7 +5,7 @@ import { ValueError } from '../model/value-error.js';
  * minimal length (Avro 1.12 specification, logical type decimal).
  *
  * Text is what the sources hand over: Oracle Thin's NUMBER strings (`.5`, `-.05`, no leading
- * zero, no exponent; research/oracle-avro.md §1) and PostgreSQL numeric text (`123.4500`).
+ * zero, no exponent) and PostgreSQL numeric text (`123.4500`).
  * Nothing is rounded: extra fraction digits must be zeros and the integer part must fit
  * decimal(p,s), else a ValueError says why. Up to 15 significant digits the conversion stays in
  * double arithmetic (exact below 2^53); longer values go through BigInt.

@@ -4,7 +4,7 @@ import type { Schema, Type } from 'avsc';
 /**
  * AVRO `long` over the full signed 64-bit range. avsc's default long throws beyond ±2^53
  * (`LongType._write`), which rejects datetimes outside 1685–2255 such as 9999-12-31 sentinels
- * (research/oracle-avro.md §5). Writes accept a safe-integer number or a bigint; reads return a
+ * (avsc's README, "long"). Writes accept a safe-integer number or a bigint; reads return a
  * number when it is a safe integer, else a bigint — the int64 convention of `AvroValue`.
  */
 

@@ -39,7 +39,8 @@ export interface EncodedRecords {
 
 /**
  * 256 KiB blocks: few compression round trips and good ratios, far below BigQuery's 16 MB block
- * limit (research/warehouses.md).
+ * limit (https://cloud.google.com/bigquery/docs/loading-data-cloud-storage-avro#limitations)
+ * and Redshift COPY's 4 MB (https://docs.aws.amazon.com/redshift/latest/dg/copy-parameters-data-format.html).
  */
 export const DEFAULT_BLOCK_SIZE_BYTES = 262_144;
 
@@ -51,7 +52,7 @@ export const MAX_BLOCKS_IN_FLIGHT = 4;
 
 /**
  * Writes rows as AVRO object container files of bounded size, each streamed to the store as it is
- * written (architecture.md, run protocol step 4). Records are encoded into a block buffer; a full
+ * written (docs/run-protocol.md, "The extractor", step 3). Records are encoded into a block buffer; a full
  * block is compressed off the main thread while the next one fills, and blocks reach the file
  * strictly in order (BlockPipeline). `write()` waits whenever compression or the upload falls
  * behind, so memory stays at a few blocks whatever the table size. Rows must be AVRO-ready

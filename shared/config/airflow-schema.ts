@@ -1,6 +1,6 @@
 /**
  * `images:` and `airflow:` — what `datapipe generate dag` writes into the DAGs: which images the
- * pods run, on which Kubernetes platform, and when (../research/airflow.md). Every key is optional:
+ * pods run, on which Kubernetes platform, and when (docs/architecture.md). Every key is optional:
  * the platform's defaults depend on the destination cloud, so they are resolved where the DAG is
  * built (services/cli/dag/platform-profiles.ts), not here.
  *

@@ -12,7 +12,7 @@ const SIMPLE_KINDS = [
 
 /**
  * The widest decimal any target holds exactly (BigQuery BIGNUMERIC: 76 digits); whether a given
- * warehouse can hold a narrower one is decided at `generate schema` time (types.md).
+ * warehouse can hold a narrower one is decided at `generate schema` time (docs/types.md).
  */
 export const MAX_DECIMAL_PRECISION = 76;
 

@@ -1,5 +1,5 @@
 /**
- * Turns zod issues into the one-line messages users see (architecture.md: "one line naming the
+ * Turns zod issues into the one-line messages users see (docs/architecture.md: "one line naming the
  * file, field … and the fix"): `<file>:<line>: <field.path>: <what is wrong> — <the fix>`.
  *
  * Schema constraints carry their own `<what> — <fix>` messages (schema-primitives.ts); this module

@@ -1,5 +1,5 @@
 /**
- * The config.yaml model (architecture.md, "Configuration"): one zod schema, strict everywhere so a
+ * The config.yaml model (docs/architecture.md, "Configuration"): one zod schema, strict everywhere so a
  * misspelt key is an error rather than a silently ignored setting. Its `.describe()` texts become
  * the JSON Schema editors autocomplete from (json-schema.ts).
  *

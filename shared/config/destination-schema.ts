@@ -1,6 +1,6 @@
 /**
  * `destination:` — where AVRO parts are staged and which warehouse they are merged into
- * (architecture.md, the `--cloud` table). `cloud` picks the block that applies; the other blocks
+ * (docs/architecture.md, the `--cloud` table). `cloud` picks the block that applies; the other blocks
  * may stay in the file (switching clouds is then one word) and are checked but not used.
  */
 import { z } from 'zod';

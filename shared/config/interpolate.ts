@@ -1,5 +1,5 @@
 /**
- * `${VAR}` / `${VAR:-default}` in config.yaml (architecture.md, "Configuration": credentials only
+ * `${VAR}` / `${VAR:-default}` in config.yaml (docs/architecture.md, "Configuration": credentials only
  * through the environment). Applied after YAML parsing to every string scalar, so a value can never
  * change the document's structure, and every problem can be reported with its field path.
  */

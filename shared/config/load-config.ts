@@ -19,7 +19,7 @@ import { YamlLocations } from './yaml-locations.js';
 export interface LoadedConfig {
   /** Absolute path of the config file. */
   path: string;
-  /** Its folder: relative paths inside the config resolve against it (architecture.md, "Paths"). */
+  /** Its folder: relative paths inside the config resolve against it (docs/architecture.md, "Paths"). */
   dir: string;
   config: Config;
 }
@@ -75,7 +75,7 @@ export function findTable(loaded: LoadedConfig, name: string): TableSpec {
 }
 
 /**
- * Loads `<cwd>/.env` into `env` for local runs (architecture.md): variables already set win, so an
+ * Loads `<cwd>/.env` into `env` for local runs (docs/architecture.md): variables already set win, so an
  * exported value or a container's `--env-file` is never overridden. A missing file is not an error.
  * Returns the names it set, sorted.
  */

@@ -1,5 +1,5 @@
 /**
- * `lookback` (architecture.md, run protocol step 3): how far before the committed watermark each
+ * `lookback` (docs/run-protocol.md, "Claiming the window"): how far before the committed watermark each
  * incremental run starts reading again, so late-arriving rows are picked up; the overlap is
  * absorbed by the merge.
  */

@@ -1,5 +1,5 @@
 /**
- * `source:` — the database DataPipe extracts from, a union on `type` (architecture.md,
+ * `source:` — the database DataPipe extracts from, a union on `type` (docs/architecture.md,
  * "Configuration"). Credentials are meant to come from `${ENV}` references.
  */
 import { z } from 'zod';

@@ -1,6 +1,6 @@
 /**
  * `tables:` — one entry per source table: how it is loaded, its watermark, its keys and optional
- * per-column type overrides (architecture.md "Configuration", types.md).
+ * per-column type overrides (docs/architecture.md "Configuration", docs/types.md).
  */
 import { z } from 'zod';
 import { formatType } from '../model/column.js';

@@ -1,5 +1,5 @@
 /**
- * The canonical column model (types.md): every source maps its columns into it once, at
+ * The canonical column model (docs/types.md): every source maps its columns into it once, at
  * `generate schema` time; AVRO, the warehouses and the pipeline only ever see canonical types.
  */
 
@@ -74,7 +74,7 @@ export function formatType(type: CanonicalType): string {
 
 /**
  * The target name of a source identifier: lowercased, characters a warehouse or AVRO rejects
- * mapped to `_`, a leading digit prefixed with `_` (architecture.md, "Target names").
+ * mapped to `_`, a leading digit prefixed with `_` (docs/architecture.md, "Target names").
  */
 export function targetName(sourceName: string): string {
   const mapped = sourceName.toLowerCase().replace(/[^a-z0-9_]/g, '_');

@@ -1,9 +1,9 @@
 /**
- * Oracle → canonical type decisions (types.md, "Oracle → canonical"). Pure functions over recorded
+ * Oracle → canonical type decisions (docs/types.md, "Oracle → canonical"). Pure functions over recorded
  * ALL_TAB_COLUMNS facts, so every decision is unit-tested without a database; the source gathers
  * the facts and, for a NUMBER whose declaration does not bound it, a data profile.
  *
- * ALL_TAB_COLUMNS semantics (Oracle Reference, ALL_TAB_COLUMNS / DBA_TAB_COLS; research/oracle-avro.md §2):
+ * ALL_TAB_COLUMNS semantics (Oracle Reference, ALL_TAB_COLUMNS / DBA_TAB_COLS):
  * DATA_PRECISION is decimal precision for NUMBER and *binary* precision for FLOAT, NULL otherwise;
  * `NUMBER` → NULL/NULL, `INTEGER` (NUMBER(*,0)) → NULL/0, `NUMBER(9)` → 9/0, `NUMBER(*,2)` → NULL/2.
  * DATA_TYPE embeds fractional precision: `TIMESTAMP(6) WITH LOCAL TIME ZONE`.

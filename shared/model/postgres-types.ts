@@ -1,5 +1,5 @@
 /**
- * PostgreSQL → canonical type decisions (types.md, "PostgreSQL → canonical"). Pure functions over
+ * PostgreSQL → canonical type decisions (docs/types.md, "PostgreSQL → canonical"). Pure functions over
  * catalog facts, so every decision is unit-tested without a database; the source only gathers the
  * facts (sources/postgres/postgres-catalog.ts) and, for unconstrained numeric, a data profile.
  */

@@ -2,10 +2,10 @@ import { ValueError } from './value-error.js';
 
 /**
  * Exact conversions between canonical date/time text and the AVRO numbers rows carry
- * (types.md: date = int days, datetime / timestamp = long microseconds since 1970-01-01).
+ * (docs/types.md: date = int days, datetime / timestamp = long microseconds since 1970-01-01).
  *
  * No JS Date on the value path: it keeps milliseconds only and follows the process zone
- * (research/oracle-avro.md §1). Days come from Howard Hinnant's days-from-civil algorithm on the
+ * (node-oracledb documentation, "Fetching Dates and Timestamps"). Days come from Howard Hinnant's days-from-civil algorithm on the
  * proleptic Gregorian calendar — the calendar of AVRO's `date` and of every target warehouse —
  * so a label such as `0001-01-01` is preserved as written. Microsecond counts beyond ±2^53
  * (before 1685 or after 2255) are bigints.

@@ -24,7 +24,7 @@ export const windowSchema = z.object({
 export type RunWindow = z.infer<typeof windowSchema>;
 
 /**
- * The extractor's last word on a run (architecture.md, run protocol step 5). Written after every
+ * The extractor's last word on a run (docs/run-protocol.md, "Publishing"). Written after every
  * part is uploaded; no manifest means no run, so the loader never reads a crashed extraction.
  */
 export const manifestSchema = z.object({

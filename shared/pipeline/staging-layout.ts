@@ -1,5 +1,5 @@
 /**
- * Where a table's objects live in the staging bucket (architecture.md, "Staging prefix"):
+ * Where a table's objects live in the staging bucket (docs/architecture.md, "Staging prefix"):
  *
  * ```
  * <prefix>/<project>/<table>/_state.json

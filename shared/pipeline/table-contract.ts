@@ -18,7 +18,7 @@ export function schemaFileName(table: string, extension: 'avsc' | 'json' | 'sql'
 
 /**
  * Reads the committed `.avsc`, the extractor's and loader's contract with the warehouse
- * (architecture.md, run protocol step 1).
+ * (docs/run-protocol.md, "The extractor", step 1).
  */
 export async function readCommittedSchema(dir: string, table: string, configPath: string): Promise<{ model: TableModel; avsc: unknown }> {
   const path = join(dir, schemaFileName(table, 'avsc'));

@@ -19,7 +19,7 @@ export interface DescribeOptions {
 }
 
 /**
- * The incremental window (architecture.md, run protocol step 3). Bounds are canonical watermark
+ * The incremental window (docs/run-protocol.md, "Claiming the window"). Bounds are canonical watermark
  * text (shared/pipeline/watermark.ts): `12345`, `2024-01-31`, `2024-01-31T10:11:12.123456`,
  * `2024-01-31T10:11:12.123456Z`. Both bounds inclusive; a null bound is open.
  */
@@ -67,7 +67,7 @@ export interface EncodedBatch {
  * credentials), TransientError for lost connections, ContractError for a value that does not fit.
  */
 export interface Source {
-  /** Catalog metadata mapped into the canonical model, with the type decisions of types.md. */
+  /** Catalog metadata mapped into the canonical model, with the type decisions of docs/types.md. */
   describe(table: string, options: DescribeOptions): Promise<TableModel>;
 
   /**

@@ -1,7 +1,7 @@
 /**
  * A FAKE of the BigQuery REST API (v2), for driving the real @google-cloud/bigquery client without
  * Google Cloud: BigQuery has no emulator that loads AVRO or runs multi-statement transactions
- * (goccy/bigquery-emulator supports neither; research/warehouses.md §4). It implements only the
+ * (goccy/bigquery-emulator supports neither). It implements only the
  * calls the warehouse makes — datasets.get, tables.get/insert/patch/delete, jobs.insert/get and
  * jobs.getQueryResults — and executes nothing: jobs finish as the test planned them (state, error,
  * outputRows, result rows). Every request is recorded, so tests assert the exact payloads. A load

@@ -5,7 +5,7 @@
 
 Walks the arguments for *.avro files and, for each one:
   * checks the header schema: a record whose fields carry ``datapipe.kind`` and the AVRO type
-    types.md prescribes for it, logical types included (decimal with integer precision/scale on
+    docs/types.md prescribes for it, logical types included (decimal with integer precision/scale on
     bytes, date on int, local-timestamp-micros / timestamp-micros on long), nullable as
     ["null", T] with default null; under the ``redshift-text`` encoding (a record attribute
     ``"datapipe.encoding": "redshift-text"``, docs/encodings.md) decimal, date, datetime,

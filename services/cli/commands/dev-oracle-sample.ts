@@ -4,7 +4,7 @@
  * hold. The Oracle integration suite seeds from the same statements and compares against the same
  * expectations, so the sample a user explores is the one the tests prove.
  *
- * Canonical text (what a warehouse holds, written by hand from types.md): int64 and decimal as
+ * Canonical text (what a warehouse holds, written by hand from docs/types.md): int64 and decimal as
  * exact digits at the column's scale (`0.50` for decimal(18,2)), datetime as
  * `YYYY-MM-DDTHH:MM:SS.ffffff`, timestamp the same in UTC with `Z`, bytes as upper-case hex,
  * intervals as ISO-8601, float32 / float64 as the JS number of the stored binary value,

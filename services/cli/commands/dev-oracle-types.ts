@@ -1,5 +1,5 @@
 /**
- * TIPOS_ORACLE: one column per Oracle type of types.md ("Oracle → canonical"), five rows of edge
+ * TIPOS_ORACLE: one column per Oracle type of docs/types.md ("Oracle → canonical"), five rows of edge
  * values, each beside what the warehouse must hold. Oracle allows one LONG or LONG RAW column per
  * table, so those two types have a table each (TIPOS_ORACLE_LONG, TIPOS_ORACLE_LONG_RAW).
  * The values are written with the literal forms of the Oracle SQL Language Reference ("Literals"):

@@ -1,5 +1,5 @@
 /**
- * Where generated DAGs start their pods, per platform (../../../shared/research/airflow.md,
+ * Where generated DAGs start their pods, per platform (docs/architecture.md,
  * "Managed platforms"). Each entry is the KubernetesPodOperator settings that platform needs;
  * `airflow:` keys in config.yaml override any of them. Adding a platform is one entry here.
  */
@@ -79,7 +79,7 @@ export interface PodResources {
 }
 
 /**
- * Defaults per role. The extractor holds a fetch batch and an AVRO block in memory (style.md:
+ * Defaults per role. The extractor holds a fetch batch and an AVRO block in memory (docs/style.md:
  * memory stays flat); the loader mostly waits on the warehouse. No CPU limit: throttling a
  * streaming read only makes it slower.
  */

@@ -1,5 +1,5 @@
 /**
- * Classifies what node-oracledb throws (style.md §7). Driver errors carry `code`: `ORA-01017`
+ * Classifies what node-oracledb throws (docs/style.md §7). Driver errors carry `code`: `ORA-01017`
  * for database errors, `NJS-500` for the driver's own (node-oracledb lib/errors.js; NJS-500 is
  * "connection to Oracle Database was closed or broken", to which Thin maps ORA-03113/03114/03135
  * and other dead-connection errors; NJS-501/503/510/511 are lost, incomplete, timed-out and refused

@@ -1,8 +1,8 @@
 /**
  * Exact parsing of the NUMBER text node-oracledb Thin hands over when NUMBER is fetched as a
  * string (fetchTypeHandler `{ type: oracledb.STRING }`): no exponent, no leading zero (`.5`,
- * `-.05`), `0` for zero (node-oracledb lib/impl/datahandlers/buffer.js, parseOracleNumber;
- * research/oracle-avro.md §1). Oracle's infinities arrive in two shapes: negative infinity (the
+ * `-.05`), `0` for zero (node-oracledb lib/impl/datahandlers/buffer.js, parseOracleNumber;).
+ * Oracle's infinities arrive in two shapes: negative infinity (the
  * one-byte encoding) as `-1e126`, positive infinity (0xFF 0x65) through the general path as `1`
  * followed by 126 zeros — 10^126, which no finite NUMBER reaches (they stop below 10^126), so that
  * text can only be +∞ (checked by running parseOracleNumber on both encodings).

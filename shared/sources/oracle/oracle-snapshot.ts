@@ -1,6 +1,6 @@
 /**
- * One consistent state shared by every chunk of a run (architecture.md: "all chunks reading
- * `AS OF SCN` one shared SCN"). `Source.snapshot` is taken once, by whichever chunk claims the
+ * One consistent state shared by every chunk of a run (docs/run-protocol.md, "Claiming the window":
+ * every chunk reads `AS OF SCN` one shared SCN). `Source.snapshot` is taken once, by whichever chunk claims the
  * run's window, and travels in `_window.json` as an opaque token: the SCN, the chunk count and —
  * when the extents are readable — the ROWID boundaries of the chunks (oracle-chunks.ts), else
  * what ORA_HASH buckets (hashKeyOf). Every chunk, and every retry of the run, reads with the same

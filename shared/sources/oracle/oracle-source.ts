@@ -1,5 +1,5 @@
 /**
- * Oracle as a DataPipe source (architecture.md), over node-oracledb in Thin mode: catalog rows
+ * Oracle as a DataPipe source (docs/architecture.md), over node-oracledb in Thin mode: catalog rows
  * mapped by model/oracle-types.ts (oracle-catalog.ts), rows read by oracle-read.ts, windows,
  * chunks and profiles as SQL (oracle-sql.ts), the run's SCN and chunk boundaries in
  * oracle-snapshot.ts. One session, opened at connect and reopened after a lost connection; the

@@ -1,5 +1,5 @@
 /**
- * The SQL the Oracle source runs, as pure functions (style.md §6): identifiers validated and
+ * The SQL the Oracle source runs, as pure functions (docs/style.md §6): identifiers validated and
  * double-quoted (oracle-identifier.ts), every value a bind variable (`:name`) returned beside the
  * text. Constructs checked against Oracle's documentation:
  * - `AS OF SCN expr` after the table in FROM (flashback query, SQL Reference SELECT; the form

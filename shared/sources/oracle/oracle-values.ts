@@ -4,8 +4,8 @@
  * (model/column.ts). All derived from the column's source type text and canonical type, so a
  * committed .avsc is enough to read a table.
  *
- * Dates and times never pass through a JS Date (milliseconds only, process zone —
- * research/oracle-avro.md §1): SQL renders them as fixed-format text, temporal.ts counts the
+ * Dates and times never pass through a JS Date (milliseconds only, process zone;
+ * docs/types.md): SQL renders them as fixed-format text, temporal.ts counts the
  * microseconds, and fetchTypeHandler fails any query that would still hand the driver a DATE or
  * TIMESTAMP. The text uses only numeric elements, so of the session's NLS settings only the
  * calendar matters (oracle-connect.ts sets GREGORIAN). `SYYYY` prefixes BC years with `-` (Oracle

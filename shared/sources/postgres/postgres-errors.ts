@@ -1,5 +1,5 @@
 /**
- * Classifies what `pg` throws (style.md §7): a server error carries a SQLSTATE `code`
+ * Classifies what `pg` throws (docs/style.md §7): a server error carries a SQLSTATE `code`
  * (https://www.postgresql.org/docs/current/errcodes-appendix.html), a socket error a Node `code`
  * (ECONNREFUSED, …), and pg's own connection failures only a message. Messages name
  * `host:port/database` and the user, never the password.

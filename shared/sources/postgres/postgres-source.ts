@@ -1,5 +1,5 @@
 /**
- * PostgreSQL as a DataPipe source (architecture.md): catalog metadata mapped by
+ * PostgreSQL as a DataPipe source (docs/architecture.md): catalog metadata mapped by
  * model/postgres-types.ts, rows by binary COPY (postgres-copy-read.ts) or cursor — or AVRO records
  * transcoded straight from COPY (postgres-encoded-read.ts) — windows and chunks as SQL
  * (postgres-sql.ts). Built on a structural pool, so tests hand in any `pg` pool.

@@ -1,5 +1,5 @@
 /**
- * The SQL the PostgreSQL source runs, as pure functions (style.md §6): identifiers are validated
+ * The SQL the PostgreSQL source runs, as pure functions (docs/style.md §6): identifiers are validated
  * and quoted here, values never appear in the text — they are bound, or for COPY (which takes no
  * parameters) bound into transaction-local settings read back with current_setting().
  */

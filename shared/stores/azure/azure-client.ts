@@ -1,5 +1,5 @@
 /**
- * The slice of @azure/storage-blob AzureBlobStore uses (style.md §4), and the one place a real
+ * The slice of @azure/storage-blob AzureBlobStore uses (docs/style.md §4), and the one place a real
  * client is made. Credentials come from the environment only: `AZURE_STORAGE_CONNECTION_STRING`
  * when set (Azurite, local development), otherwise `DefaultAzureCredential` — workload identity on
  * AKS, a managed identity, `az login` on a laptop. config.yaml never holds a key.

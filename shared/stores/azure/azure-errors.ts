@@ -1,5 +1,5 @@
 /**
- * Classifies what @azure/storage-blob 12.32.0 and @azure/identity 4.13.1 throw (style.md §7), and
+ * Classifies what @azure/storage-blob 12.32.0 and @azure/identity 4.13.1 throw (docs/style.md §7), and
  * decides what is worth another attempt: a `RestError` with the HTTP `statusCode` and the
  * service's error code (`details.errorCode`, from `x-ms-error-code`), a `RestError` whose `code`
  * is a socket error (ECONNRESET, ENOTFOUND…) when no answer came, an `AbortError` when a timeout

@@ -1,5 +1,5 @@
 /**
- * The slice of @google-cloud/storage GcsStore uses (style.md §4) and the one place a real client is
+ * The slice of @google-cloud/storage GcsStore uses (docs/style.md §4) and the one place a real client is
  * made. Credentials are Application Default Credentials only — `gcloud auth application-default
  * login` on a laptop, Workload Identity in the cluster — so nothing here takes a key or a token.
  */

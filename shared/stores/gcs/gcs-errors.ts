@@ -1,5 +1,5 @@
 /**
- * Classifies what @google-cloud/storage 7.19.0 throws (style.md §7). The same failure arrives in
+ * Classifies what @google-cloud/storage 7.19.0 throws (docs/style.md §7). The same failure arrives in
  * several shapes: an `ApiError` with a numeric `code` (JSON API calls), a `GaxiosError` with
  * `status` (starting a resumable upload), a plain `{ code, message, errors }` object (a resumable
  * upload's final response), an `Error('Retry limit exceeded - …')` with no status at all (a

@@ -1,5 +1,5 @@
 /**
- * Classifies what the file system throws at the `local` staging folder (style.md §7): the
+ * Classifies what the file system throws at the `local` staging folder (docs/style.md §7): the
  * conditions an operator must fix — a full disk, a read-only mount, a folder the process may not
  * write — become one line naming the cause, its errno and the path. Anything else passes through
  * unchanged (a failing body, an aborted part), so the caller's own message survives.

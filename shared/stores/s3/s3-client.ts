@@ -1,5 +1,5 @@
 /**
- * The slice of @aws-sdk/client-s3 S3Store uses (style.md §4) and the one place a real client is
+ * The slice of @aws-sdk/client-s3 S3Store uses (docs/style.md §4) and the one place a real client is
  * made. Credentials come only from the SDK's default provider chain — environment variables, a
  * shared profile, EKS web identity (IRSA) or Pod Identity, an ECS task role, an EC2 instance role —
  * so nothing here takes a key. https://docs.aws.amazon.com/sdkref/latest/guide/standardized-credentials.html

@@ -1,5 +1,5 @@
 /**
- * Classifies what @aws-sdk/client-s3 3.1178 throws (style.md §7), in one place: which failures
+ * Classifies what @aws-sdk/client-s3 3.1178 throws (docs/style.md §7), in one place: which failures
  * are worth another attempt (the retry strategy asks `isRetryableS3Error`), and the one line a
  * user reads for each that is left. S3's answers arrive as service exceptions named by S3's error
  * code (`NoSuchBucket`, `AccessDenied`, `SlowDown`…, with `$metadata.httpStatusCode`; a HEAD answer

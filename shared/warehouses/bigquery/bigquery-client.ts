@@ -1,5 +1,5 @@
 /**
- * The slice of @google-cloud/bigquery the warehouse calls (style.md §4), and the one place that
+ * The slice of @google-cloud/bigquery the warehouse calls (docs/style.md §4), and the one place that
  * constructs the SDK's client. Tests hand in the real client pointed at a local fake
  * (test/support/bigquery-recorder.ts); nothing else in DataPipe imports the SDK.
  */

@@ -13,7 +13,7 @@ export interface BigQueryField {
 }
 
 /**
- * The BigQuery schema of a table (types.md, canonical → warehouse). Decimals take NUMERIC while
+ * The BigQuery schema of a table (docs/types.md, canonical → warehouse). Decimals take NUMERIC while
  * scale ≤ 9 and integer digits ≤ 29, BIGNUMERIC while both fit 38, else STRING — the same
  * choice the load job makes with decimalTargetTypes [NUMERIC, BIGNUMERIC, STRING]
  * (https://cloud.google.com/bigquery/docs/loading-data-cloud-storage-avro#decimal_logical_type).

@@ -1,6 +1,6 @@
 /**
  * The statements only the DuckDB warehouse runs — its table names, its temporary stage and the
- * catalog query that describes a target — as pure functions (style.md §6). The load's own
+ * catalog query that describes a target — as pure functions (docs/style.md §6). The load's own
  * statements are shared by every warehouse (../sql/load-sql.ts, with duckdb-dialect.ts).
  *
  * Targets carry no PRIMARY KEY constraint: DuckDB backs one with an ART index that must fit in

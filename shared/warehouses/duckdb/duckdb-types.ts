@@ -5,7 +5,7 @@ import { formatType, type CanonicalType } from '../../model/column.js';
 export const DUCKDB_MAX_DECIMAL_PRECISION = 38;
 
 /**
- * The DuckDB DDL type of a canonical type (types.md, "canonical → warehouse"). Every kind maps
+ * The DuckDB DDL type of a canonical type (docs/types.md, "canonical → warehouse"). Every kind maps
  * to a type that holds its values exactly; a decimal wider than DuckDB's 38 digits is refused
  * here because choosing a narrower type is a schema decision (a config override), not ours.
  */

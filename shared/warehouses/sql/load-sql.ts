@@ -1,6 +1,6 @@
 /**
  * Every statement of the load protocol (docs/run-protocol.md, "The load"), written once as pure
- * functions of a SqlDialect (style.md §6): unit tests hold the exact text per dialect, and the
+ * functions of a SqlDialect (docs/style.md §6): unit tests hold the exact text per dialect, and the
  * DuckDB, PostgreSQL and Spark versions are executed for real. Identifiers are validated and
  * quoted by the dialect; values travel as named parameters, never spliced into the text.
  *

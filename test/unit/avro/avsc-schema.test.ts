@@ -58,7 +58,7 @@ function reversedKeys(value: unknown): unknown {
 }
 
 describe('modelToAvsc', () => {
-  test('maps every canonical kind to its AVRO type (types.md)', () => {
+  test('maps every canonical kind to its AVRO type (docs/types.md)', () => {
     const avsc = modelToAvsc(everyKindModel);
     expect(Object.fromEntries(avsc.fields.map((f) => [f.name, f.type]))).toEqual({
       id: 'long',

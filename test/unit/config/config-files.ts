@@ -11,7 +11,7 @@ export async function writeConfig(text: string, name = 'config.yaml'): Promise<s
   return path;
 }
 
-/** architecture.md's seed example, verbatim (flow mappings spanning lines included). */
+/** The seed example of docs/architecture.md, verbatim (flow mappings spanning lines included). */
 export const SEED_YAML = `project: { name: migracion-ventas, environment: production }
 source:
   type: oracle                       # oracle | postgres

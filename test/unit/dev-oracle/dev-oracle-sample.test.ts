@@ -1,5 +1,5 @@
 /**
- * The VENTAS sample as data: it covers every Oracle type types.md maps, its hand-written
+ * The VENTAS sample as data: it covers every Oracle type docs/types.md maps, its hand-written
  * expectations agree with the mapping rules (shared/model/oracle-types.ts) on the catalog facts
  * Oracle reports for each declaration, its SQL is what the seed runs, and the config and
  * environment `datapipe dev oracle` prints are valid.
@@ -32,7 +32,7 @@ describe('the sample covers every Oracle type', () => {
     expect(present.has('unsupported')).toBe(false);
   });
 
-  it('declares every type types.md lists, by name', () => {
+  it('declares every type docs/types.md lists, by name', () => {
     const declared = allColumns.map((c) => c.declared).join(' | ');
     const named = ['NUMBER(', 'NUMBER(*,', 'INTEGER', 'FLOAT(', 'BINARY_FLOAT', 'BINARY_DOUBLE', 'VARCHAR2(', 'NVARCHAR2(', 'CHAR(', 'NCHAR(',
       'CLOB', 'NCLOB', 'LONG', 'RAW(', 'LONG RAW', 'BLOB', 'DATE', 'TIMESTAMP(0)', 'TIMESTAMP(9)', 'WITH TIME ZONE', 'WITH LOCAL TIME ZONE',

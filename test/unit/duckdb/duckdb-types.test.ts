@@ -3,7 +3,7 @@ import { TerminalError } from '../../../shared/errors.js';
 import type { CanonicalType } from '../../../shared/model/column.js';
 import { duckDbReportedType, duckDbType } from '../../../shared/warehouses/duckdb/duckdb-types.js';
 
-describe('duckDbType (types.md, canonical → DuckDB)', () => {
+describe('duckDbType (docs/types.md, canonical → DuckDB)', () => {
   it.each<[CanonicalType, string]>([
     [{ kind: 'boolean' }, 'BOOLEAN'],
     [{ kind: 'int64' }, 'BIGINT'],

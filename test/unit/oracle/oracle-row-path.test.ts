@@ -1,5 +1,5 @@
 /**
- * The whole row path for every Oracle type of types.md: driver rows as node-oracledb Thin
+ * The whole row path for every Oracle type of docs/types.md: driver rows as node-oracledb Thin
  * delivers them (a FAKE of the connection boundary, fake-oracledb.ts) → OracleSource.read's
  * converters → the real PartWriter (deflate) → AVRO bytes → read back with shared/avro's part
  * reader → exact canonical values.
