@@ -52,7 +52,8 @@ export async function runExtractor(prepared: PreparedRun, args: RunArgs, log: Lo
   const chunk = args.chunk ? parseChunk(args.chunk) : undefined;
   const { store, prefix } = await openStaging(prepared.destination, log);
   const warehouse = await warehouseCapabilities(prepared.destination.cloud);
-  const source = await openSource(prepared.loaded.config.source, log);
+  // Connecting may hang on a dead network: a stop request must not wait for it.
+  const source = await untilAborted(openSource(prepared.loaded.config.source, log), signal);
   try {
     return await extract({
       config: prepared.loaded.config, configPath: prepared.loaded.path, table: prepared.table,
@@ -77,4 +78,18 @@ export async function runLoader(prepared: PreparedRun, args: RunArgs, log: Logge
   } finally {
     await warehouse.close();
   }
+}
+
+/**
+ * `work`, or the signal's reason as soon as it is aborted (a SIGTERM): what `work` was waiting on
+ * is abandoned, and the process exits after reporting the stop.
+ */
+export function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return work;
+  signal.throwIfAborted();
+  return new Promise<T>((resolve, reject) => {
+    const stop = () => reject(signal.reason);
+    signal.addEventListener('abort', stop, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', stop));
+  });
 }

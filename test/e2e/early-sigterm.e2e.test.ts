@@ -1,8 +1,11 @@
 import { spawn } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatAvsc, modelToAvsc } from '../../shared/avro/avsc-schema.js';
 import { start, workspace } from '../support/cli.js';
+import { ventas } from '../support/model-fixtures.js';
 import { oneLine } from './e2e-database.js';
 
 /**
@@ -12,7 +15,9 @@ import { oneLine } from './e2e-database.js';
  * module the signal is theirs. Before that moment (node's own start-up, some 50 ms here) no
  * JavaScript runs and node dies of the signal, whatever the program: that is measured here as
  * `ready`, and the signals are sent at 2× and 3× it, long before the entrypoints' modules
- * (yargs, pino, the drivers) have loaded.
+ * (yargs, pino, the drivers) have loaded. So that no run can finish before its signal, the
+ * workspace's source, bucket and warehouse all point at a server that accepts connections and
+ * never answers.
  */
 
 /** Milliseconds from spawn until an ES module's first line can handle SIGTERM: the slowest of three starts. */
@@ -33,9 +38,25 @@ async function esmReadyMs(dir: string): Promise<number> {
 
 let cwd: string;
 let ready: number;
+let silent: Server;
+const sockets: Socket[] = [];
+let env: Record<string, string>;
 
 beforeAll(async () => {
   cwd = await workspace('early-sigterm');
+  silent = createServer((socket) => void sockets.push(socket));
+  await new Promise<void>((listening) => silent.listen(0, '127.0.0.1', () => listening()));
+  const port = (silent.address() as { port: number }).port;
+  env = { STORAGE_EMULATOR_HOST: `http://127.0.0.1:${port}`, BIGQUERY_EMULATOR_HOST: `http://127.0.0.1:${port}` };
+  await writeFile(join(cwd, 'config.yaml'), [
+    'project: { name: early }',
+    `source: { type: postgres, connection: { host: 127.0.0.1, port: ${port}, database: d, user: u, password: "" }, schema: public }`,
+    'destination: { cloud: gcp, gcp: { project_id: early-project, dataset: raw, bucket: early-bucket, location: US } }',
+    'tables: [{ name: VENTAS_CABECERA, load_mode: full, primary_keys: [ID_VENTA] }]',
+    '',
+  ].join('\n'));
+  await mkdir(join(cwd, 'schemas'));
+  await writeFile(join(cwd, 'schemas', 'ventas_cabecera.avsc'), formatAvsc(modelToAvsc(ventas)));
   ready = await esmReadyMs(cwd);
   console.log(`[early SIGTERM] an ES module's first line runs ${ready.toFixed(0)} ms after spawn here`);
 });
@@ -48,7 +69,7 @@ describe('SIGTERM while an entrypoint starts: exit 1 and one line, not 143', () 
   for (const { bin, line } of cases) {
     for (const factor of [2, 3]) {
       it(`${bin}: SIGTERM ${factor}× the start-up time after spawn`, async () => {
-        const { child, done } = start(bin, ['--table', 'VENTAS_CABECERA', '--run-id', 'early'], { cwd });
+        const { child, done } = start(bin, ['--table', 'VENTAS_CABECERA', '--run-id', 'early'], { cwd, env });
         const begun = performance.now();
         await new Promise((later) => setTimeout(later, Math.max(0, factor * ready - (performance.now() - begun))));
         child.kill('SIGTERM');
@@ -58,4 +79,9 @@ describe('SIGTERM while an entrypoint starts: exit 1 and one line, not 143', () 
       });
     }
   }
+});
+
+afterAll(async () => {
+  for (const socket of sockets) socket.destroy();
+  await new Promise((closed) => silent?.close(closed));
 });

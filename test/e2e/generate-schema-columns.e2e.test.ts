@@ -101,6 +101,6 @@ describe('generate schema checks every column the config names (exit 2, the line
     const generated = await generate();
     expect(generated.stderr).toBe('');
     expect(generated.code).toBe(0);
-    expect((await readdir(join(cwd, 'out', 'schemas'))).sort()).toEqual(['pedidos.avsc', 'pedidos.json', 'pedidos.sql']);
+    expect((await readdir(join(cwd, 'out', 'schemas'))).sort()).toEqual(['pedidos.avsc', 'pedidos.sql']);
   });
 });

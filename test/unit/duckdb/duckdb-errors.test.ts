@@ -17,7 +17,6 @@ describe('classifyDuckDbError', () => {
   });
 
   it.each([
-    ['IO Error: No space left on device', TransientError],
     ['Out of Memory Error: could not allocate block of size 256 KiB', TransientError],
     ['Transaction Error: Catalog write-write conflict on create with "t"', TransientError],
     ['INTERNAL Error: Attempted to access index 3 within vector of size 3', TransientError],
@@ -32,6 +31,15 @@ describe('classifyDuckDbError', () => {
     const error = classifyDuckDbError(new Error(message), CONTEXT);
     expect(error).toBeInstanceOf(kind);
     expect(error.message).toBe(`${CONTEXT}: ${message.split('\n')[0]}`);
+  });
+
+  it.each([
+    ['IO Error: No space left on device', TransientError, 'the disk holding the DuckDB file is full; free space or point destination.local.warehouse at a larger disk'],
+    ['IO Error: Cannot open file "/w.duckdb": Read-only file system', TerminalError, 'the DuckDB file is on a read-only file system; point destination.local.warehouse at a writable folder'],
+  ])('%s → %o, with what to do', (message, kind, fix) => {
+    const error = classifyDuckDbError(new Error(message), CONTEXT);
+    expect(error).toBeInstanceOf(kind);
+    expect(error.message).toBe(`${CONTEXT}: ${message} — ${fix}`);
   });
 
   it('passes DataPipe errors through unchanged', () => {

@@ -77,7 +77,7 @@ describe('connectOracle (fake node-oracledb boundary)', () => {
     // random() → 1 draws the cap of each wait: 1 s, 2 s, 4 s (DATABASE_RETRY's base 1 s, doubled per retry).
     const error = await connectOracle(CONFIG, 'VENTAS', silentLogger, { driver: down, retry: { sleep: async (ms) => { waits.push(ms); }, random: () => 0.999_999_9 } }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TransientError);
-    expect(waits).toEqual([999, 1_999, 3_999]);
+    expect(waits).toEqual([1_000, 2_000, 4_000]);
   });
 
   it('reports a host that does not resolve as a configuration error (exit 2), without retrying', async () => {
