@@ -8,9 +8,11 @@
  *   (https://docs.aws.amazon.com/redshift/latest/dg/r_MERGE.html): the deduplicated rows go to a
  *   temporary table first (`CREATE TEMP TABLE … AS`);
  * - `:name` parameters, which the Data API sends as text and Redshift converts
- *   (https://docs.aws.amazon.com/redshift-data/latest/APIReference/API_SqlParameter.html): integers
- *   are cast explicitly; a value must have at least one character, so NULL travels as NULL_PARAM
- *   and is read back with NULLIF (see NULL_PARAM);
+ *   (https://docs.aws.amazon.com/redshift-data/latest/APIReference/API_SqlParameter.html), each
+ *   cast explicitly to BIGINT or VARCHAR(65535): one parameter used both in a select list and in a
+ *   comparison must have one type (PostgreSQL refuses "inconsistent types deduced for parameter");
+ *   a value must have at least one character, so NULL travels as NULL_PARAM and is read back with
+ *   NULLIF (see NULL_PARAM);
  * - failIf as a cast that fails: Redshift has no ERROR() (see failIf below);
  * - SYSDATE for the loads record: the transaction's start, with microseconds
  *   (https://docs.aws.amazon.com/redshift/latest/dg/r_SYSDATE.html). GETDATE() keeps only whole
@@ -61,7 +63,8 @@ export const REDSHIFT_DIALECT: SqlDialect = {
   quote: quoteIdentifier,
   param: (name, type) => {
     if (type?.kind === 'int64') return `CAST(:${name} AS BIGINT)`;
-    return type?.nullable ? `NULLIF(:${name}, '${NULL_PARAM}')` : `:${name}`;
+    const text = `CAST(:${name} AS VARCHAR(65535))`;
+    return type?.nullable ? `NULLIF(${text}, '${NULL_PARAM}')` : text;
   },
   // NaN equals NaN in PostgreSQL's float ordering (and Redshift's, asserted by the live suite);
   // Redshift has no isnan().

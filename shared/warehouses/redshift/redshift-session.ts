@@ -59,14 +59,19 @@ export class RedshiftSession implements WarehouseSession {
     await this.step(request, 'convert', () => this.run([createStageSql(model), `DROP TABLE ${RAW_TABLE}`], 'convert', {}));
   }
 
-  /** Runs one query; `label` only names it (the Data API has no job names). */
-  async query(sql: string, params: Record<string, ParamValue>, _label: string): Promise<ResultRow[]> {
+  /** Runs one query; `label` names it in the debug log (the Data API has no job names). */
+  async query(sql: string, params: Record<string, ParamValue>, label: string): Promise<ResultRow[]> {
+    const started = performance.now();
     const finished = await this.run([sql], 'query', params);
-    return finished.described.HasResultSet ? this.host.runner.results(finished.id, this.context()) : [];
+    const rows = finished.described.HasResultSet ? await this.host.runner.results(finished.id, this.context()) : [];
+    this.host.log.debug({ step: label, statement_id: finished.id, ms: Math.round(performance.now() - started) }, `redshift query: ${label}`);
+    return rows;
   }
 
   async transaction(statements: readonly string[], params: Record<string, ParamValue>): Promise<void> {
-    await this.run(statements, 'commit', params);
+    const started = performance.now();
+    const finished = await this.run(statements, 'commit', params);
+    this.host.log.info({ step: 'commit', statement_id: finished.id, statements: statements.length, ms: Math.round(performance.now() - started) }, 'redshift commit');
   }
 
   /** Ends the session, and with it every temporary table; best effort. */

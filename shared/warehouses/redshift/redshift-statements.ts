@@ -23,7 +23,7 @@ import type { Logger } from '../../log.js';
 import { WAREHOUSE_RETRY, withRetry, type RetryPolicy } from '../../retry.js';
 import { paramsUsedBy, type ParamValue, type ResultRow } from '../warehouse-driver.js';
 import type { ConnectionMembers, DescribeOutput, FieldValue, RedshiftDataApi, StatementInput } from './redshift-client.js';
-import { NULL_PARAM, REDSHIFT_DIALECT } from './redshift-dialect.js';
+import { NULL_PARAM } from './redshift-dialect.js';
 import {
   classifyApiError, classifyFailedStatement, StatementDeadlineError, type FailureContext, type StatementOrigin,
 } from './redshift-errors.js';
@@ -148,7 +148,8 @@ export class StatementRunner {
         );
       }
     }
-    const used = paramsUsedBy(request.sqls.join('\n'), request.params, REDSHIFT_DIALECT.param);
+    // Every statement names a parameter as `:name`, cast or not (redshift-dialect.ts param).
+    const used = paramsUsedBy(request.sqls.join('\n'), request.params, (name) => `:${name}`);
     const parameters = Object.entries(used).map(([name, value]) => ({ name, value: paramText(name, value, ctx) }));
     return { ...request.connection, ...(parameters.length > 0 ? { Parameters: parameters } : {}) };
   }
@@ -186,7 +187,6 @@ export class StatementRunner {
 
   /** CancelStatement, then a short wait for the statement to end; always throws. */
   private async cancel(id: string, ctx: FailureContext): Promise<never> {
-    const minutes = Math.round((this.deadlineMs / 60_000) * 10) / 10;
     this.options.log.warn({ statement_id: id, deadline_ms: this.deadlineMs }, 'statement past its deadline: cancelling it');
     let status = 'STARTED';
     try {
@@ -196,10 +196,17 @@ export class StatementRunner {
       this.options.log.warn({ statement_id: id, err: error instanceof Error ? error.message : String(error) }, 'cancelling the statement failed');
     }
     throw new StatementDeadlineError(
-      `${ctx.doing}: Redshift statement ${id} was still running after ${minutes} min and was cancelled (now ${status}) — ` +
+      `${ctx.doing}: Redshift statement ${id} was still running after ${duration(this.deadlineMs)} and was cancelled (now ${status}) — ` +
         'look at it in SYS_QUERY_HISTORY; retry the load when the warehouse is less busy',
     );
   }
+}
+
+/** `6 h`, `90 min`, `45 s`. */
+function duration(ms: number): string {
+  if (ms >= 2 * 3_600_000) return `${Math.round((ms / 3_600_000) * 10) / 10} h`;
+  if (ms >= 120_000) return `${Math.round(ms / 60_000)} min`;
+  return `${Math.round((ms / 1000) * 10) / 10} s`;
 }
 
 function isDone(status: string | undefined): boolean {
