@@ -55,16 +55,15 @@ export class RedshiftSession implements WarehouseSession {
         throw error;
       }
     });
-    await this.step(request, 'check', () => this.checkValues(request, where));
+    await this.step(request, 'values', () => this.checkValues(request, where));
     await this.step(request, 'convert', () => this.run([createStageSql(model), `DROP TABLE ${RAW_TABLE}`], 'convert', {}));
   }
 
   /** Runs one query; `label` names it in the debug log (the Data API has no job names). */
   async query(sql: string, params: Record<string, ParamValue>, label: string): Promise<ResultRow[]> {
     const started = performance.now();
-    const finished = await this.run([sql], 'query', params);
-    const rows = finished.described.HasResultSet ? await this.host.runner.results(finished.id, this.context()) : [];
-    this.host.log.debug({ step: label, statement_id: finished.id, ms: Math.round(performance.now() - started) }, `redshift query: ${label}`);
+    const rows = await this.select(sql, params);
+    this.host.log.debug({ step: label, ms: Math.round(performance.now() - started) }, `redshift query: ${label}`);
     return rows;
   }
 
@@ -100,15 +99,20 @@ export class RedshiftSession implements WarehouseSession {
    */
   private async run(sqls: readonly string[], origin: StatementOrigin, params: Record<string, ParamValue>, how: { open?: boolean } = {}): Promise<Finished> {
     if (this.closed) throw new Error('the Redshift session is closed');
-    const connection: ConnectionMembers = this.sessionId
+    // Asked again after a FAILED try: a session the first try opened is reused, never a second one.
+    const connection = (): ConnectionMembers => (this.sessionId
       ? { SessionId: this.sessionId }
-      : { ...this.host.connection, ...(how.open ? { SessionKeepAliveSeconds: this.host.keepAliveSeconds } : {}) };
-    const finished = await this.host.runner.run({ sqls, batch: sqls.length > 1, origin, params, connection, context: this.context() });
-    if (how.open && !this.sessionId) {
-      if (!finished.sessionId) throw new TerminalError(`${this.doing}: the Data API opened no session (no SessionId in its answer)`);
-      this.sessionId = finished.sessionId;
-    }
+      : { ...this.host.connection, ...(how.open ? { SessionKeepAliveSeconds: this.host.keepAliveSeconds } : {}) });
+    const onSession = (id: string) => { if (how.open) this.sessionId ??= id; };
+    const finished = await this.host.runner.run({ sqls, batch: sqls.length > 1, origin, params, connection, onSession, context: this.context() });
+    if (how.open && !this.sessionId) throw new TerminalError(`${this.doing}: the Data API opened no session (no SessionId in its answer)`);
     return finished;
+  }
+
+  /** One statement's rows (none when it has no result set). */
+  private async select(sql: string, params: Record<string, ParamValue>): Promise<ResultRow[]> {
+    const finished = await this.run([sql], 'query', params);
+    return finished.described.HasResultSet ? this.host.runner.results(finished.id, this.context()) : [];
   }
 
   private context(): Omit<FailureContext, 'origin'> {
@@ -127,11 +131,11 @@ export class RedshiftSession implements WarehouseSession {
     const { model } = request;
     const sql = conversionCheckSql(model);
     if (!sql) return;
-    const [counts = {}] = await this.query(sql, {}, 'check');
+    const [counts = {}] = await this.select(sql, {});
     for (const [i, column] of checkedColumns(model).entries()) {
       const bad = Number(counts[`bad_${i}`] ?? 0);
       if (bad === 0) continue;
-      const [row = {}] = await this.query(firstBadValueSql(model, column), {}, 'check');
+      const [row = {}] = await this.select(firstBadValueSql(model, column), {});
       const key = model.primaryKeys.length > 0 ? model.primaryKeys.map((k, j) => `${k}=${String(row[`key_${j}`])}`).join(', ') : 'no primary key';
       const value = String(row.value ?? '');
       throw new ContractError(
@@ -147,7 +151,7 @@ export class RedshiftSession implements WarehouseSession {
     const fix = 'the staged file does not match the schema — re-run the extractor with the committed schema';
     if (error.queryId !== undefined) {
       for (const sql of LOAD_ERROR_SQL) {
-        const rows = await this.query(sql, { query_id: error.queryId }, 'load-error').catch(() => []);
+        const rows = await this.select(sql, { query_id: error.queryId }).catch(() => []);
         const row = rows[0];
         if (!row) continue;
         const raw = row.raw_value === undefined ? '' : `, value ${JSON.stringify(String(row.raw_value).slice(0, 100))}`;

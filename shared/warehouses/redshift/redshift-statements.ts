@@ -57,8 +57,13 @@ export interface StatementRequest {
   batch: boolean;
   params: Record<string, ParamValue>;
   origin: StatementOrigin;
-  /** The connection members, identical on every retry (a reused ClientToken must repeat the request). */
-  connection: ConnectionMembers;
+  /**
+   * The connection members. A function is asked again only when a new ClientToken is taken (after
+   * the statement FAILED), so every retry under one token repeats the request exactly.
+   */
+  connection: ConnectionMembers | (() => ConnectionMembers);
+  /** Told the SessionId as soon as the Data API answers with one, even if the statement then fails. */
+  onSession?: (sessionId: string) => void;
   context: Omit<FailureContext, 'origin'>;
 }
 
@@ -87,14 +92,18 @@ export class StatementRunner {
   /** Submits the statement and waits for it, retrying as the file comment says. */
   async run(request: StatementRequest): Promise<Finished> {
     const ctx: FailureContext = { ...request.context, origin: request.origin };
-    const input = this.input(request, ctx);
-    const onSession = request.connection.SessionId !== undefined;
+    const connection = () => (typeof request.connection === 'function' ? request.connection() : request.connection);
+    let input = this.input(request, connection(), ctx);
     const started = Date.now();
     let token = this.token();
     let renew = false;
     return withRetry(async () => {
-      if (renew) token = this.token();
+      if (renew) {
+        token = this.token();
+        input = this.input(request, connection(), ctx);
+      }
       renew = false;
+      const onSession = input.SessionId !== undefined;
       let id: string;
       let sessionId: string | undefined;
       try {
@@ -104,6 +113,7 @@ export class StatementRunner {
         if (!submitted.Id) throw new Error('the Data API answered without a statement Id');
         id = submitted.Id;
         sessionId = submitted.SessionId;
+        if (sessionId) request.onSession?.(sessionId);
       } catch (error) {
         throw classifyApiError(error, ctx, onSession);
       }
@@ -135,7 +145,7 @@ export class StatementRunner {
   }
 
   /** The request without SQL and token: connection members and the parameters the SQL names. */
-  private input(request: StatementRequest, ctx: FailureContext): StatementInput {
+  private input(request: StatementRequest, connection: ConnectionMembers, ctx: FailureContext): StatementInput {
     if (request.sqls.length === 0 || request.sqls.length > MAX_BATCH_STATEMENTS) {
       throw new TerminalError(`${ctx.doing}: ${request.sqls.length} statements in one batch; the Redshift Data API runs 1 to ${MAX_BATCH_STATEMENTS}`);
     }
@@ -151,7 +161,7 @@ export class StatementRunner {
     // Every statement names a parameter as `:name`, cast or not (redshift-dialect.ts param).
     const used = paramsUsedBy(request.sqls.join('\n'), request.params, (name) => `:${name}`);
     const parameters = Object.entries(used).map(([name, value]) => ({ name, value: paramText(name, value, ctx) }));
-    return { ...request.connection, ...(parameters.length > 0 ? { Parameters: parameters } : {}) };
+    return { ...connection, ...(parameters.length > 0 ? { Parameters: parameters } : {}) };
   }
 
   /**

@@ -16,7 +16,7 @@ import { openRedshiftWarehouse, type RedshiftWarehouse, type RedshiftWarehouseOp
 import { FaultProxy } from '../../support/fault-proxy.js';
 import { EXACT_TIES } from '../../support/model-fixtures.js';
 import { folderObjectReader, skipWithoutRedshiftFake, startRedshiftDataFake, type RedshiftDataFake } from '../../support/redshift-data-fake.js';
-import { ALL_TYPES, capturedLog, DESTINATION, loadRequest, ORDERS, putObject, SCHEMA, textSchema, writeParts } from './warehouse-fixtures.js';
+import { ALL_TYPES, ALL_TYPES_ROWS, capturedLog, DESTINATION, loadRequest, ORDERS, MAX_38_9, putObject, SCHEMA, textSchema, writeParts } from './warehouse-fixtures.js';
 
 const SUITE = 'redshift warehouse (fake)';
 const skip = skipWithoutRedshiftFake(SUITE);
@@ -60,19 +60,8 @@ describe.skipIf(skip)('Redshift warehouse through the real SDK against the Redsh
   it('loads every canonical kind exactly, the fidelity edges included, then merges an incremental run', async () => {
     const wh = await warehouse();
     await wh.ensureTable(ALL_TYPES, 'updated');
-    const max = '99999999999999999999999999999.999999999';
-    const rows: Row[] = [
-      { id: -(2n ** 63n), updated: '0001-01-01 00:00:00.000000', amount: `-${max}`, wide: '-12345678901234567890123456789012345678.12', ratio: -0, small: -0,
-        note: '', doc: '{}', span: 'P0D', raw: '', day: '0001-01-01', at: '0001-01-01 00:00:00.000000+00', flag: false },
-      { id: 2n ** 63n - 1n, updated: '9999-12-31 23:59:59.999999', amount: max, wide: '0.01', ratio: Number.NaN, small: 3.4028234663852886e38,
-        note: 'Ñandú ✓ 日本 🎉 "quoted" it\'s\nline', doc: '{"a":[1,2.5,null]}', span: 'P1Y2M3DT4H5M6.789S', raw: '00ff10deadbeef',
-        day: '9999-12-31', at: '9999-12-31 23:59:59.999999+00', flag: true },
-      { id: 0n, updated: '1970-01-01 00:00:00.000001', amount: '0.000000001', wide: null, ratio: Number.POSITIVE_INFINITY, small: Math.fround(0.1),
-        note: null, doc: null, span: null, raw: null, day: null, at: '2024-05-01 10:00:00.000001+00', flag: null },
-      { id: 1n, updated: null, amount: '-0.500000000', wide: null, ratio: Number.NEGATIVE_INFINITY, small: null, note: ' ', doc: null, span: null, raw: '00', day: '1970-01-01', at: null, flag: null },
-      { id: 2n, updated: null, amount: null, wide: null, ratio: 1.7976931348623157e308, small: null, note: null, doc: null, span: null, raw: null, day: null, at: null, flag: null },
-      { id: 3n, updated: null, amount: null, wide: null, ratio: 2.2250738585072014e-308, small: null, note: null, doc: null, span: null, raw: null, day: null, at: null, flag: null },
-    ];
+    const max = MAX_38_9;
+    const rows = ALL_TYPES_ROWS;
     const parts = await writeParts(root, ALL_TYPES, 'r1', [rows.slice(0, 3), rows.slice(3)]);
     expect(await wh.load(loadRequest(ALL_TYPES, 'r1', parts, { watermark: '9999-12-31 23:59:59.999999' }))).toEqual({ staged: 6, deduplicated: 6, targetRows: 6 });
     const read = async () => (await fake.query<{ r: (string | null)[] }>(`SELECT ARRAY[id::text, updated::text, amount::text, wide, ratio::text, small::text, note, doc, span,
@@ -184,6 +173,8 @@ describe.skipIf(skip)('Redshift warehouse through the real SDK against the Redsh
     expect(rejected.exitCode).toBe(EXIT.contract);
     expect(rejected.message).toBe(`table orders, run b1: COPY rejected a value — column id, value "abc" in ${bad[0]!.uri} line 1: ` +
       "Invalid digit, Value 'a', Pos 0, Type: Integer (load error 1207); the staged file does not match the schema — re-run the extractor with the committed schema");
+    // The failed load's session was closed all the same (its temporary tables with it).
+    expect(fake.sessions.all().filter((session) => session.status !== 'CLOSED')).toEqual([]);
 
     const rounded = await writeParts(root, ORDERS, 'b2', [[order(7, null, '1.0000000001', null, 'ten digits'), order(8, null, '1.5', null, 'fine')]]);
     await expect(wh.load(loadRequest(ORDERS, 'b2', rounded, { baseRunId: null }))).rejects.toEqual(new ContractError(
@@ -209,6 +200,21 @@ describe.skipIf(skip)('Redshift warehouse through the real SDK against the Redsh
     expect(fake.executedSql().slice(executed).filter((sql) => sql.startsWith('COPY')).length).toBe(1);
     expect(records().filter((r) => String(r.msg).includes('ThrottlingException: Rate exceeded); retrying')).map((r) => r.attempt)).toEqual([1, 2]);
     expect(await ordersNow()).toEqual([['1', null, '1.000000000', '1', 'a']]);
+  });
+
+  it('retries a statement that FAILED on a conflict with a new ClientToken, in the session its first try opened', async () => {
+    const wh = await warehouse();
+    await wh.ensureTable(ORDERS, 'updated');
+    const parts = await writeParts(root, ORDERS, 'r1', [[order(1, null, '1.000000000', 1, 'after a conflict')]]);
+    fake.failStatements(/^COPY "_datapipe_raw"/, 'ERROR: 1023 DETAIL: Serializable isolation violation on table - 100123, transactions forming the cycle are: 1, 2', 1);
+    const sessions = fake.sessions.all().length;
+    const before = fake.requests.length;
+    await wh.load(loadRequest(ORDERS, 'r1', parts));
+    const copies = fake.requests.slice(before).filter((r) => r.operation === 'BatchExecuteStatement' && JSON.stringify(r.body).includes('COPY'));
+    expect(copies.map((r) => [typeof r.body.WorkgroupName, typeof r.body.SessionId])).toEqual([['string', 'undefined'], ['undefined', 'string']]);
+    expect(copies[0]!.body.ClientToken).not.toBe(copies[1]!.body.ClientToken);
+    expect(fake.sessions.all().length - sessions).toBe(1);
+    expect(await ordersNow()).toEqual([['1', null, '1.000000000', '1', 'after a conflict']]);
   });
 
   it('answers a garbled reply by submitting again with the same ClientToken: the commit runs once', async () => {
@@ -264,7 +270,7 @@ describe.skipIf(skip)('Redshift warehouse through the real SDK against the Redsh
     const total = performance.now() - started;
     const steps = records().filter((r) => r.step !== undefined).map((r) => `${String(r.step)} ${String(r.ms)} ms`);
     console.info(`[${SUITE}] 20,000 rows, 13 columns, 2 parts, by step: ${steps.join(', ')}; whole load ${total.toFixed(0)} ms (${Math.round(20_000 / (total / 1000))} rows/s)`);
-    // Stage (manifest, COPY, value check, typed stage), the protocol's stage check, the commit, the count.
-    expect(steps.map((s) => s.split(' ')[0])).toEqual(['manifest', 'copy', 'check', 'check', 'convert', 'check', 'commit', 'count']);
+    // Stage (manifest, COPY, check of the text values, typed stage), the protocol's stage check, the commit, the count.
+    expect(steps.map((s) => s.split(' ')[0])).toEqual(['manifest', 'copy', 'values', 'convert', 'check', 'commit', 'count']);
   });
 });

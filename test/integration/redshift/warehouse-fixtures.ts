@@ -42,6 +42,26 @@ export const ALL_TYPES: TableModel = tableModel('APP.ALL_TYPES', [
   column('flag', { kind: 'boolean' }),
 ], ['id']);
 
+export const MAX_38_9 = '99999999999999999999999999999.999999999';
+
+/**
+ * Rows of ALL_TYPES in the redshift-text encoding with the fidelity edges: int64 limits, years 1
+ * and 9999 to the microsecond, 38-digit decimals, a decimal wider than Redshift's, -0.0, NaN,
+ * ±Infinity and the float extremes, empty string and empty bytes beside NULL, non-Latin text.
+ */
+export const ALL_TYPES_ROWS: Row[] = [
+  { id: -(2n ** 63n), updated: '0001-01-01 00:00:00.000000', amount: `-${MAX_38_9}`, wide: '-12345678901234567890123456789012345678.12', ratio: -0, small: -0,
+    note: '', doc: '{}', span: 'P0D', raw: '', day: '0001-01-01', at: '0001-01-01 00:00:00.000000+00', flag: false },
+  { id: 2n ** 63n - 1n, updated: '9999-12-31 23:59:59.999999', amount: MAX_38_9, wide: '0.01', ratio: Number.NaN, small: 3.4028234663852886e38,
+    note: 'Ñandú ✓ 日本 🎉 "quoted" it\'s\nline', doc: '{"a":[1,2.5,null]}', span: 'P1Y2M3DT4H5M6.789S', raw: '00ff10deadbeef',
+    day: '9999-12-31', at: '9999-12-31 23:59:59.999999+00', flag: true },
+  { id: 0n, updated: '1970-01-01 00:00:00.000001', amount: '0.000000001', wide: null, ratio: Number.POSITIVE_INFINITY, small: Math.fround(0.1),
+    note: null, doc: null, span: null, raw: null, day: null, at: '2024-05-01 10:00:00.000001+00', flag: null },
+  { id: 1n, updated: null, amount: '-0.500000000', wide: null, ratio: Number.NEGATIVE_INFINITY, small: null, note: ' ', doc: null, span: null, raw: '00', day: '1970-01-01', at: null, flag: null },
+  { id: 2n, updated: null, amount: null, wide: null, ratio: 1.7976931348623157e308, small: null, note: null, doc: null, span: null, raw: null, day: null, at: null, flag: null },
+  { id: 3n, updated: null, amount: null, wide: null, ratio: 2.2250738585072014e-308, small: null, note: null, doc: null, span: null, raw: null, day: null, at: null, flag: null },
+];
+
 /** The orders of the dedup and protocol tests: the shape of EXACT_TIES (model-fixtures.ts). */
 export const ORDERS: TableModel = tableModel('APP.ORDERS', [
   column('id', { kind: 'int64' }, false),

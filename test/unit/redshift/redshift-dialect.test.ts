@@ -22,11 +22,11 @@ describe('the Redshift dialect', () => {
     expect(quoteIdentifier('x'.repeat(127))).toBe(`"${'x'.repeat(127)}"`);
   });
 
-  it('casts integer parameters, reads nullable ones through NULLIF of the sentinel, leaves strings as sent', () => {
+  it('casts every parameter to one type, reads nullable ones through NULLIF of the sentinel', () => {
     expect(R.param('rows_staged', { kind: 'int64' })).toBe('CAST(:rows_staged AS BIGINT)');
-    expect(R.param('watermark', { kind: 'string', nullable: true })).toBe(`NULLIF(:watermark, '${NULL_PARAM}')`);
-    expect(R.param('run_id', { kind: 'string' })).toBe(':run_id');
-    expect(R.param('run_id')).toBe(':run_id');
+    expect(R.param('watermark', { kind: 'string', nullable: true })).toBe(`NULLIF(CAST(:watermark AS VARCHAR(65535)), '${NULL_PARAM}')`);
+    expect(R.param('run_id', { kind: 'string' })).toBe('CAST(:run_id AS VARCHAR(65535))');
+    expect(R.param('run_id')).toBe('CAST(:run_id AS VARCHAR(65535))');
     // The sentinel cannot be a run id (shared/pipeline/run-id.ts) nor a watermark text.
     expect(NULL_PARAM).toMatch(/[<>]/);
   });
@@ -52,8 +52,9 @@ describe('the commit statements on Redshift', () => {
     expect(rest).toEqual([]);
     expect(check).toBe(continuitySql(TABLES.loads, R));
     expect(check).toBe(
-      'SELECT CAST(CASE WHEN COALESCE((SELECT "run_id" FROM "raw"."_datapipe_loads" WHERE "table_name" = :table_name ' +
-        'ORDER BY "loaded_at" DESC, "run_id" DESC LIMIT 1), \'\') NOT IN (COALESCE(NULLIF(:base_run_id, \'<null>\'), \'\'), :run_id) ' +
+      'SELECT CAST(CASE WHEN COALESCE((SELECT "run_id" FROM "raw"."_datapipe_loads" WHERE "table_name" = CAST(:table_name AS VARCHAR(65535)) ' +
+        'ORDER BY "loaded_at" DESC, "run_id" DESC LIMIT 1), \'\') NOT IN (COALESCE(NULLIF(CAST(:base_run_id AS VARCHAR(65535)), \'<null>\'), \'\'), ' +
+        'CAST(:run_id AS VARCHAR(65535))) ' +
         'THEN \'datapipe_stale_run\' ELSE \'0\' END AS INTEGER) AS "datapipe_check"',
     );
     expect(dedup).toBe([
@@ -76,7 +77,8 @@ describe('the commit statements on Redshift', () => {
         '("source"."id_venta", "source"."monto", "source"."fecha_venta", "source"."tasa", "source"."cliente")',
     ].join('\n'));
     expect(record).toBe(recordLoadSql(TABLES.loads, R));
-    expect(record!.split('\n')[1]).toBe(`SELECT :table_name, :run_id, :mode, CAST(:rows_staged AS BIGINT), CAST(:rows_loaded AS BIGINT), NULLIF(:watermark, '<null>'), SYSDATE`);
+    expect(record!.split('\n')[1]).toBe('SELECT CAST(:table_name AS VARCHAR(65535)), CAST(:run_id AS VARCHAR(65535)), CAST(:mode AS VARCHAR(65535)), ' +
+      "CAST(:rows_staged AS BIGINT), CAST(:rows_loaded AS BIGINT), NULLIF(CAST(:watermark AS VARCHAR(65535)), '<null>'), SYSDATE");
   });
 
   it('gives a table of key columns only a WHEN MATCHED that changes nothing, and replaces with DELETE + INSERT', () => {
@@ -93,7 +95,7 @@ describe('the commit statements on Redshift', () => {
   it('binds exactly the parameters a statement names (the Data API refuses unreferenced ones)', () => {
     const params = { table_name: 't', run_id: 'r2', base_run_id: null, mode: 'incremental', rows_staged: 2, rows_loaded: 1, watermark: null };
     const [check, , , record] = commitStatements(ventas, 'incremental', TABLES, 'fecha_venta', R);
-    expect(Object.keys(paramsUsedBy(check!, params, R.param)).sort()).toEqual(['base_run_id', 'run_id', 'table_name']);
-    expect(Object.keys(paramsUsedBy(record!, params, R.param)).sort()).toEqual(['mode', 'rows_loaded', 'rows_staged', 'run_id', 'table_name', 'watermark']);
+    expect(Object.keys(paramsUsedBy(check!, params, (name) => `:${name}`)).sort()).toEqual(['base_run_id', 'run_id', 'table_name']);
+    expect(Object.keys(paramsUsedBy(record!, params, (name) => `:${name}`)).sort()).toEqual(['mode', 'rows_loaded', 'rows_staged', 'run_id', 'table_name', 'watermark']);
   });
 });
