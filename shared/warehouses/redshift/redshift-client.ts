@@ -77,7 +77,11 @@ export interface RedshiftDataApi {
   destroy(): void;
 }
 
-/** How createRedshiftDataApi reaches the service. */
+/**
+ * How createRedshiftDataApi reaches the service. Credentials are never an option: the SDK's
+ * default provider chain finds them (environment, shared config and SSO, web identity / IRSA,
+ * ECS and EC2 roles — https://docs.aws.amazon.com/sdkref/latest/guide/standardized-credentials.html).
+ */
 export interface RedshiftClientOptions {
   /** destination.aws.region. */
   region: string;
@@ -87,11 +91,6 @@ export interface RedshiftClientOptions {
    * settings, https://docs.aws.amazon.com/sdkref/latest/guide/feature-ss-endpoints.html).
    */
   endpoint?: string;
-  /**
-   * Static keys, for a local fake only. Production passes none: the SDK's default provider chain
-   * (environment, shared config and SSO, web identity / IRSA, ECS and EC2 roles) finds them.
-   */
-  credentials?: { accessKeyId: string; secretAccessKey: string };
 }
 
 /** The real client, loaded on first use. */
@@ -103,6 +102,5 @@ export async function createRedshiftDataApi(options: RedshiftClientOptions): Pro
     region: options.region,
     maxAttempts: 1,
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
-    ...(options.credentials ? { credentials: options.credentials } : {}),
   });
 }

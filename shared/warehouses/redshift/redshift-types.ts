@@ -1,5 +1,5 @@
 /**
- * Redshift's column types for DataPipe's canonical types (docs/types.md, "canonical → warehouse"),
+ * Redshift's column types for DataPipe's canonical types (README.md, "Type fidelity"),
  * the raw stage type each arrives in through `COPY … FORMAT AS AVRO` under the `redshift-text`
  * encoding (docs/encodings.md), and the SQL that turns the raw value into the target's type.
  *

@@ -23,7 +23,7 @@ import { targetDrift } from './redshift-target-check.js';
 export const DEFAULT_SESSION_KEEP_ALIVE_SECONDS = 600;
 
 /** Client choice and the knobs tests turn; production passes only putObject (the registry does). */
-export interface RedshiftWarehouseOptions extends Pick<RedshiftClientOptions, 'endpoint' | 'credentials'> {
+export interface RedshiftWarehouseOptions extends Pick<RedshiftClientOptions, 'endpoint'> {
   /** A ready client (tests); otherwise one is created from the destination and the options above. */
   client?: RedshiftDataApi;
   /** Writes a small object to the staging bucket (the staging store's `put`): the COPY manifest. */
@@ -129,7 +129,6 @@ export async function openRedshiftWarehouse(destination: AwsDestination, log: Lo
   const client = options.client ?? await createRedshiftDataApi({
     region: destination.region,
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
-    ...(options.credentials ? { credentials: options.credentials } : {}),
   });
   return new RedshiftWarehouse(new RedshiftDriver(destination, client, log, options), log);
 }

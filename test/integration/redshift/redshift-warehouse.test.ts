@@ -28,7 +28,12 @@ describe.skipIf(skip)('Redshift warehouse through the real SDK against the Redsh
   let root: string;
   const open: RedshiftWarehouse[] = [];
 
+  const saved = { ...process.env };
   beforeAll(async () => {
+    // The warehouse takes credentials from the default provider chain only: here, its environment step.
+    Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'fake', AWS_SECRET_ACCESS_KEY: 'fake' });
+    delete process.env.AWS_PROFILE;
+    delete process.env.AWS_SESSION_TOKEN;
     root = await mkdtemp(join(tmpdir(), 'datapipe-redshift-wh-'));
     ({ fake, stop } = await startRedshiftDataFake({ reader: folderObjectReader(root), schemas: [SCHEMA] }));
   });
@@ -39,12 +44,13 @@ describe.skipIf(skip)('Redshift warehouse through the real SDK against the Redsh
   afterAll(async () => {
     await stop?.();
     if (root) await rm(root, { recursive: true, force: true });
+    process.env = saved;
   });
 
   async function warehouse(options: RedshiftWarehouseOptions & { log?: Logger } = {}): Promise<RedshiftWarehouse> {
     const { log = capturedLog().log, ...rest } = options;
     const opened = await openRedshiftWarehouse(DESTINATION, log, {
-      endpoint: fake.endpoint, credentials: { accessKeyId: 'fake', secretAccessKey: 'fake' }, putObject: putObject(root), retry: FAST_RETRY, ...rest,
+      endpoint: fake.endpoint, putObject: putObject(root), retry: FAST_RETRY, ...rest,
     });
     open.push(opened);
     return opened;
@@ -109,6 +115,19 @@ describe.skipIf(skip)('Redshift warehouse through the real SDK against the Redsh
       'target raw.orders in Redshift workgroup datapipe, database dev differs from the schema: lacks column note; amount is numeric(18,2), ' +
         'the schema says NUMERIC(38,9) — migrate the table or regenerate the schema',
     ));
+  });
+
+  it('finds the endpoint in AWS_ENDPOINT_URL_REDSHIFT_DATA when none is given (the SDK\'s service-specific setting)', async () => {
+    process.env.AWS_ENDPOINT_URL_REDSHIFT_DATA = fake.endpoint;
+    try {
+      const wh = await warehouse({ endpoint: undefined });
+      const before = fake.requests.length;
+      await wh.ensureTable(ORDERS, 'updated');
+      expect(await wh.latestLoad('orders')).toBeNull();
+      expect(fake.requests.slice(before).map((r) => [r.operation, r.signed])).toContainEqual(['ExecuteStatement', true]);
+    } finally {
+      delete process.env.AWS_ENDPOINT_URL_REDSHIFT_DATA;
+    }
   });
 
   it('keeps one row per key: the latest partition value, then the EXACT_TIES rule, whatever the order', async () => {
