@@ -38,7 +38,16 @@ export const WAREHOUSES = {
       return (await import('./bigquery/bigquery-warehouse.js')).openBigQueryWarehouse(destination.gcp, log);
     },
   },
-  aws: notYet('aws'),
+  aws: {
+    capabilities: async () => (await import('./redshift/redshift-capabilities.js')).REDSHIFT_CAPABILITIES,
+    open: async (destination, log) => {
+      if (!destination.aws) throw new TerminalError('destination.aws: missing — add `aws: { region, bucket, redshift: { … } }`');
+      // COPY reads a manifest the warehouse writes beside the run's parts, through the staging store.
+      const { store } = await (await import('../stores/registry.js')).openStaging(destination, log);
+      const { openRedshiftWarehouse } = await import('./redshift/redshift-warehouse.js');
+      return openRedshiftWarehouse(destination.aws, log, { putObject: (key, body) => store.put(key, body) });
+    },
+  },
   azure: notYet('azure'),
 } satisfies Record<Cloud, WarehouseEntry>;
 

@@ -13,7 +13,8 @@
  * - `VARBYTE[(n)]`, `VARBINARY`, `BINARY VARYING` → `bytea`;
  * - `TO_VARBYTE(x, 'hex')` → `decode(x, 'hex')`, `FROM_VARBYTE(x, 'hex')` → `encode(x, 'hex')`
  *   ('utf8' → convert_to / convert_from);
- * - `GETDATE()` → `date_trunc('second', localtimestamp)` (sessions run in UTC);
+ * - `GETDATE()` → `date_trunc('second', localtimestamp)` (sessions run in UTC); `SYSDATE` → `localtimestamp`
+ *   (both the transaction's start, to the microsecond);
  * - `VARCHAR(MAX)` → `varchar(65535)`; in CREATE/ALTER, a bare `VARCHAR` → `varchar(256)`;
  * - in CREATE/ALTER: `DISTSTYLE …`, `DISTKEY(…)`, `[COMPOUND|INTERLEAVED] SORTKEY(…)`,
  *   `SORTKEY AUTO`, `ENCODE <encoding>`, `BACKUP YES|NO` and column `DISTKEY`/`SORTKEY` removed;

@@ -145,12 +145,17 @@ export function mergeSql(model: TableModel, tables: LoadTables, partitionColumn:
     prepare.push(d.createTempTableAs(tables.dedup, dedup));
     using = tables.dedup;
   }
-  const on = model.primaryKeys.map((k) => `${target}.${d.quote(k)} = ${source}.${d.quote(k)}`);
+  const aliased = d.mergeTargetAlias ?? true;
+  const matchTarget = aliased ? target : tables.target;
+  const on = model.primaryKeys.map((k) => `${matchTarget}.${d.quote(k)} = ${source}.${d.quote(k)}`);
   const updated = model.columns.filter((c) => !model.primaryKeys.includes(c.name));
-  const lines = [`MERGE INTO ${tables.target} AS ${target}`, `USING ${using} AS ${source}`, `ON ${on.join(' AND ')}`];
-  // A table whose columns are all key columns has nothing to update on a match.
-  if (updated.length > 0) {
-    lines.push(`WHEN MATCHED THEN UPDATE SET ${updated.map((c) => `${d.quote(c.name)} = ${source}.${d.quote(c.name)}`).join(', ')}`);
+  const into = aliased ? `MERGE INTO ${tables.target} AS ${target}` : `MERGE INTO ${tables.target}`;
+  const lines = [into, `USING ${using} AS ${source}`, `ON ${on.join(' AND ')}`];
+  // A table whose columns are all key columns has nothing to update on a match; where the engine
+  // requires the clause anyway, the first key is set to the value ON already made equal.
+  const set = updated.length > 0 ? updated : d.mergeRequiresMatched ? [requireColumn(model, model.primaryKeys[0]!, 'primary key')] : [];
+  if (set.length > 0) {
+    lines.push(`WHEN MATCHED THEN UPDATE SET ${set.map((c) => `${d.quote(c.name)} = ${source}.${d.quote(c.name)}`).join(', ')}`);
   }
   const values = model.columns.map((c) => `${source}.${d.quote(c.name)}`);
   lines.push(`WHEN NOT MATCHED THEN INSERT (${columnList(model, d.quote)}) VALUES (${values.join(', ')})`);

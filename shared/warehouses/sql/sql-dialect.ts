@@ -41,6 +41,19 @@ export interface SqlDialect {
   createTempTableAs?(name: string, select: string): string;
 
   /**
+   * Whether MERGE names its target with an alias (`MERGE INTO t AS "target"`, the default). Where
+   * it may not (Redshift: `MERGE INTO target_table USING …`), the ON clause names the target in full.
+   */
+  readonly mergeTargetAlias?: boolean;
+
+  /**
+   * Whether MERGE must have a WHEN MATCHED clause (Redshift: both clauses, or REMOVE DUPLICATES).
+   * A table made only of key columns has nothing to update, so its MERGE sets its first key column
+   * to the source's value, which the ON clause made equal: a match changes nothing. Default false.
+   */
+  readonly mergeRequiresMatched?: boolean;
+
+  /**
    * How `full` mode replaces a target atomically: DELETE + INSERT inside the load's transaction,
    * or one `INSERT OVERWRITE` where there is no multi-statement transaction (Databricks).
    */

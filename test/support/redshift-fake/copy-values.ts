@@ -36,6 +36,8 @@ export function render(value: unknown, type: Type): string | null {
   if (Buffer.isBuffer(value)) return value.toString('latin1');
   if (typeof value === 'object') return type.toString(value);
   if (typeof value === 'boolean') return value ? 'true' : 'false';
+  // An AVRO double -0.0 keeps its sign bit; JavaScript's String(-0) would drop it ("0").
+  if (typeof value === 'number' && Object.is(value, -0)) return '-0';
   return String(value);
 }
 

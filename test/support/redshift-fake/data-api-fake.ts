@@ -245,6 +245,9 @@ export class RedshiftDataFake implements OperationHost {
     }
     this.#pool = new pg.Pool({ ...this.#config(), max: 10 });
     this.#systemPool = new pg.Pool({ ...this.#config(), max: 2 });
+    // An idle client terminated under the pool (DROP DATABASE … WITH (FORCE) on close) is no
+    // statement's failure; without a listener the pool's 'error' event would crash the test run.
+    for (const pool of [this.#pool, this.#systemPool]) pool.on('error', () => undefined);
     this.#catalog = postgresCatalog(this.#systemPool);
   }
 

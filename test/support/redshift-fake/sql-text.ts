@@ -157,6 +157,9 @@ export function translate(sql: string, parameters: ReadonlyMap<string, string>):
   // GETDATE() is the current timestamp without time zone, to the second
   // (https://docs.aws.amazon.com/redshift/latest/dg/r_GETDATE.html); sessions run in UTC.
   code = code.replace(/\bGETDATE\s*\(\s*\)/gi, "date_trunc('second', localtimestamp)");
+  // SYSDATE is the current transaction's start as a TIMESTAMP, with microseconds
+  // (https://docs.aws.amazon.com/redshift/latest/dg/r_SYSDATE.html): PostgreSQL's localtimestamp.
+  code = code.replace(/\bSYSDATE\b(?!\s*\()/gi, 'localtimestamp');
   const values: string[] = [];
   const positions = new Map<string, number>();
   code = code.replace(/(?<![:\w])[:]([0-9A-Za-z_]+)/g, (whole, name: string) => {

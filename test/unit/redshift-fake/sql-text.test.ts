@@ -26,6 +26,7 @@ describe('Redshift → PostgreSQL rewrites of the Redshift fake', () => {
     expect(sqlOf("SELECT FROM_VARBYTE(TO_VARBYTE(h, 'HEX'), 'hex'), GETDATE()").text)
       .toBe("SELECT encode(decode(h, 'hex'), 'hex'), date_trunc('second', localtimestamp)");
     expect(sqlOf("SELECT TO_VARBYTE(h, 'binary')").text).toBe("SELECT TO_VARBYTE(h, 'binary')");
+    expect(sqlOf("SELECT SYSDATE, sysdate_col, 'SYSDATE'").text).toBe("SELECT localtimestamp, sysdate_col, 'SYSDATE'");
   });
 
   it('leaves literals, quoted identifiers and comments alone', () => {

@@ -141,6 +141,25 @@ describe('mergeSql', () => {
     ]);
   });
 
+  it('names no target alias and always has WHEN MATCHED where the engine asks (Redshift); other dialects unchanged', () => {
+    const keysOnly: TableModel = { ...lineas, columns: lineas.columns.slice(0, 2) };
+    const tables: LoadTables = { target: '"s"."t"', stage: '"st"', loads: '"l"', dedup: '"d"' };
+    const strict: SqlDialect = { ...SUBQUERY_DIALECT, mergeTargetAlias: false, mergeRequiresMatched: true };
+    expect(mergeSql(keysOnly, tables, null, strict)[1]).toBe([
+      'MERGE INTO "s"."t"',
+      'USING "d" AS "source"',
+      'ON "s"."t"."id_venta" = "source"."id_venta" AND "s"."t"."linea" = "source"."linea"',
+      'WHEN MATCHED THEN UPDATE SET "id_venta" = "source"."id_venta"',
+      'WHEN NOT MATCHED THEN INSERT ("id_venta", "linea") VALUES ("source"."id_venta", "source"."linea")',
+    ].join('\n'));
+    // With non-key columns the flag adds nothing: the UPDATE lists them as before.
+    expect(mergeSql(ventas, { ...tables, target: '"s"."v"' }, null, strict)[1]!.split('\n')[3])
+      .toBe('WHEN MATCHED THEN UPDATE SET "monto" = "source"."monto", "fecha_venta" = "source"."fecha_venta", "tasa" = "source"."tasa", "cliente" = "source"."cliente"');
+    // The flags default off: the same text as without them.
+    expect(mergeSql(keysOnly, tables, null, { ...SUBQUERY_DIALECT, mergeTargetAlias: true, mergeRequiresMatched: false }))
+      .toEqual(mergeSql(keysOnly, tables, null, SUBQUERY_DIALECT));
+  });
+
   it('refuses a table without primary keys, and identifiers that are not plain names', () => {
     expect(() => mergeSql({ ...ventas, primaryKeys: [] }, TABLES, null, BQ)).toThrow(new TerminalError(
       'table ventas_cabecera: an incremental load merges by primary key; declare primary_keys in config.yaml or use load_mode: full',
