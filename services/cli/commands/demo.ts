@@ -42,7 +42,7 @@ export async function demoCommand(args: DemoArgs): Promise<void> {
     const loaded = await loadConfig(configPath);
     const schemas = join(dir, 'schemas');
     await generateSchemas({ loaded, tables: loaded.config.tables, out: dir, sampleRows: 0, log: args.log });
-    say(`wrote ${schemas}/{ventas_cabecera,ventas_detalle}.{avsc,json,sql}`);
+    say(`wrote ${schemas}/{ventas_cabecera,ventas_detalle}.{avsc,sql}`);
 
     const runAll = async (round: string): Promise<void> => {
       for (const table of DEMO_TABLES) {
