@@ -10,6 +10,7 @@ import type { Logger } from '../log.js';
 import type { ObjectStore } from '../stores/object-store.js';
 import type { RecordedLoad } from '../warehouses/warehouse.js';
 import type { Manifest } from './manifest.js';
+import { pruneRuns } from './retention.js';
 import type { StagingLayout } from './staging-layout.js';
 import { commitState, nextState, readState, type VersionedState } from './state.js';
 
@@ -30,9 +31,10 @@ export async function reconcileState(
         '(the target or _datapipe_loads was recreated or emptied) — to load it again from scratch, delete that _state.json and run the extractor and loader for a new run',
     );
   }
-  const { state } = nextState(committed?.state ?? null, { table, runId: latest.runId, watermark: latest.watermark, rows: latest.rowsStaged }, keep);
+  const { state, dropped } = nextState(committed?.state ?? null, { table, runId: latest.runId, watermark: latest.watermark, rows: latest.rowsStaged }, keep);
   log.warn({ state_run: stateRun, warehouse_run: latest.runId }, `the warehouse's latest load of this table is run ${latest.runId}, but ${layout.stateKey} names ${stateRun === null ? 'no run' : `run ${stateRun}`} (a loader stopped between its merge and its state write); rolling the state to run ${latest.runId}`);
   await commitState(store, layout, state, committed?.version ?? null);
+  await pruneRuns(store, layout, state, dropped, log);
   return readState(store, layout);
 }
 
