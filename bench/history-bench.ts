@@ -67,7 +67,7 @@ async function loadNext(store: ObjectStore, keep: number): Promise<number> {
   const manifests = await readRunManifests(store, layout, runId, TABLE.name);
   const { state, dropped } = nextState(committed?.state ?? null, { table: TABLE.name, runId, watermark: manifests[0]!.window.maxSeen, rows: 8 }, keep);
   await commitState(store, layout, state, committed?.version ?? null);
-  await pruneRuns(store, layout, state, dropped, silentLogger);
+  await pruneRuns(store, layout, state, dropped, keep, silentLogger);
   return performance.now() - started;
 }
 

@@ -83,7 +83,7 @@ export async function load(ctx: LoadContext): Promise<LoadSummary | null> {
   // is harmless: the next loader rolls the state forward from the warehouse's record.
   const { state, dropped } = nextState(committed?.state ?? null, { table: ctx.table.name, runId, watermark, rows: result.staged }, keep);
   await commitState(ctx.store, layout, state, committed?.version ?? null);
-  await pruneRuns(ctx.store, layout, state, dropped, log);
+  await pruneRuns(ctx.store, layout, state, dropped, keep, log);
   const ms = Math.round(performance.now() - started);
   log.info({ phase: 'load', ...result, watermark, ms, rows_per_s: ms > 0 ? Math.round((result.staged * 1000) / ms) : result.staged }, 'loaded');
   return { ...result, runId, watermark };

@@ -34,7 +34,7 @@ export async function reconcileState(
   const { state, dropped } = nextState(committed?.state ?? null, { table, runId: latest.runId, watermark: latest.watermark, rows: latest.rowsStaged }, keep);
   log.warn({ state_run: stateRun, warehouse_run: latest.runId }, `the warehouse's latest load of this table is run ${latest.runId}, but ${layout.stateKey} names ${stateRun === null ? 'no run' : `run ${stateRun}`} (a loader stopped between its merge and its state write); rolling the state to run ${latest.runId}`);
   await commitState(store, layout, state, committed?.version ?? null);
-  await pruneRuns(store, layout, state, dropped, log);
+  await pruneRuns(store, layout, state, dropped, keep, log);
   return readState(store, layout);
 }
 

@@ -2,7 +2,8 @@
  * Loader step 5 (docs/run-protocol.md, "Retention"): after a commit, the staged objects of runs
  * the table no longer needs are deleted, so the bucket does not grow forever — committed runs
  * beyond the latest `staging.retention_runs`, and runs never committed that were claimed before
- * the oldest run kept. Never the current run, never one claimed since. Each run's objects go
+ * the oldest run kept once `keep` runs are kept (so a stale run stays repairable for as long as
+ * retention keeps history). Never the current run, never one claimed since. Each run's objects go
  * first and its index entry last, so a loader stopped halfway finishes the job next time.
  */
 import type { Logger } from '../log.js';
@@ -16,14 +17,16 @@ import type { StagingLayout } from './staging-layout.js';
  * absent: `retention_runs: 0` keeps everything); returns the run ids deleted. Best effort:
  * failures are logged, not thrown.
  */
-export async function pruneRuns(store: ObjectStore, layout: StagingLayout, state: TableState, dropped: readonly CommittedRun[], log: Logger): Promise<string[]> {
+export async function pruneRuns(store: ObjectStore, layout: StagingLayout, state: TableState, dropped: readonly CommittedRun[], keep: number, log: Logger): Promise<string[]> {
   const deleted: string[] = [];
   try {
     // The run just committed leaves the index: the state names it now.
     await store.delete([layout.runEntryKey(state.runId)]);
-    const kept = new Set((state.recent ?? []).map((r) => r.runId));
-    if (kept.size === 0) return deleted;
-    const horizon = (state.recent ?? []).at(-1)!.committedAt;
+    const recent = state.recent ?? [];
+    const kept = new Set(recent.map((r) => r.runId));
+    if (keep === 0 || kept.size === 0) return deleted;
+    // Until `keep` runs are committed nothing is old enough to forget.
+    const horizon = recent.length >= keep ? recent.at(-1)!.committedAt : '';
     const forgotten = (await readRunIndex(store, layout)).filter((e) => !kept.has(e.runId) && e.claimedAt < horizon).map((e) => e.runId);
     for (const runId of [...dropped.map((r) => r.runId), ...forgotten]) {
       if (kept.has(runId)) continue;

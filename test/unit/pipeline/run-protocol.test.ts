@@ -55,7 +55,7 @@ async function commit(runId: string, watermark: string, keep = 7): Promise<void>
   const committed = await readState(store, layout);
   const { state, dropped } = nextState(committed?.state ?? null, { table: TABLE.name, runId, watermark, rows: 1 }, keep);
   await commitState(store, layout, state, committed?.version ?? null);
-  await pruneRuns(store, layout, state, dropped, silentLogger);
+  await pruneRuns(store, layout, state, dropped, keep, silentLogger);
 }
 
 async function json(key: string): Promise<unknown> {
