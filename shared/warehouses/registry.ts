@@ -39,7 +39,13 @@ export const WAREHOUSES = {
     },
   },
   aws: notYet('aws'),
-  azure: notYet('azure'),
+  azure: {
+    capabilities: async () => (await import('./databricks/databricks-capabilities.js')).DATABRICKS_CAPABILITIES,
+    open: async (destination, log) => {
+      if (!destination.azure) throw new TerminalError('destination.azure: missing — add `azure: { account_url, container, databricks }`');
+      return (await import('./databricks/databricks-warehouse.js')).openDatabricksWarehouse(destination.azure, log);
+    },
+  },
 } satisfies Record<Cloud, WarehouseEntry>;
 
 export function openWarehouse(destination: DestinationConfig, log: Logger): Promise<Warehouse> {
