@@ -53,7 +53,7 @@ export function partsGlob(table: string, runId: string, parts: readonly Pick<Sta
   const where = `table ${table}, run ${runId}`;
   if (parts.length === 0) throw new TerminalError(`${where}: no parts to read`);
   const folders = new Set<string>();
-  const names: string[] = [];
+  const names = new Set<string>();
   for (const part of parts) {
     const match = ABFSS.exec(part.uri);
     if (!match) {
@@ -71,13 +71,14 @@ export function partsGlob(table: string, runId: string, parts: readonly Pick<Sta
       );
     }
     folders.add(folder);
-    if (!names.includes(name)) names.push(name);
+    names.add(name);
   }
   if (folders.size > 1) throw new TerminalError(`${where}: the manifests list parts in ${folders.size} folders (${[...folders].join(', ')}); a run's parts share its run folder`);
   const [folder] = folders;
-  const glob = names.length === 1 ? `${folder}${names[0]}` : `${folder}{${names.join(',')}}`;
+  const list = [...names];
+  const glob = list.length === 1 ? `${folder}${list[0]}` : `${folder}{${list.join(',')}}`;
   if (glob.length > MAX_GLOB_CHARS) {
-    throw new TerminalError(`${where}: its ${names.length} parts make a read_files path of ${glob.length} characters (at most ${MAX_GLOB_CHARS}) — raise staging.part_size_mb so the run has fewer, larger parts`);
+    throw new TerminalError(`${where}: its ${list.length} parts make a read_files path of ${glob.length} characters (at most ${MAX_GLOB_CHARS}) — raise staging.part_size_mb so the run has fewer, larger parts`);
   }
   return glob;
 }
