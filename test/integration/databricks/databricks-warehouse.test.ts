@@ -98,10 +98,11 @@ describe.skipIf(SKIP)('Databricks warehouse against the FAKE (Spark + Delta twin
     expect(await warehouse.latestLoad('everything')).toEqual({ runId: 'r1', mode: 'incremental', rowsStaged: 7, rowsLoaded: 7, watermark: '9999-12-31 23:59:59.999999' });
   });
 
-  it('merges run r2: the later of two staged versions of a key wins, an older partition value still overwrites the target, new keys are inserted', async () => {
+  it('merges run r2 (one part empty): the later of two staged versions of a key wins, an older partition value still overwrites the target, new keys are inserted', async () => {
     const later = { ...rows[2]!, id: 1, name: 'later', local_at: micros('2024-05-01 00:00:00'), d38_10: decimal('-1.5', 38, 10), ratio: -0 };
     const earlier = { ...rows[2]!, id: 1, name: 'earlier', local_at: micros('2024-04-30 23:59:59.999999') };
-    const parts = await staging.writeParts(everything, 'r2', [[earlier, { ...rows[2]!, id: 8, name: 'new' }], [later]]);
+    // An empty part among them: the pinned schema reads it as zero rows of the same types.
+    const parts = await staging.writeParts(everything, 'r2', [[earlier, { ...rows[2]!, id: 8, name: 'new' }], [], [later]]);
     expect(await warehouse.load(loadRequest(everything, 'r2', parts, { partitionColumn: 'local_at' }))).toEqual({ staged: 3, deduplicated: 2, targetRows: 8 });
     const kept = await fake.sql(`SELECT id, name, CAST(d38_10 AS STRING), CAST(ratio AS STRING), CAST(local_at AS STRING) FROM main.${schema}.everything WHERE id IN (1, 2, 8) ORDER BY id`);
     expect(kept.rows).toEqual([
@@ -250,7 +251,7 @@ describe.skipIf(SKIP)('Databricks warehouse against the FAKE (Spark + Delta twin
     expect(detail.rows[0]?.[detail.columns.findIndex((c) => c.name === 'clusteringColumns')]).toBe('[]');
   });
 
-  it('stops with exit 3 on a NULL key, a short stage and a missing part, before any change', async () => {
+  it('stops with exit 3 on a NULL key, a short stage, a missing part and a part of another schema, before any change', async () => {
     const nullKey = await staging.writeParts(lines, 'r1', [[{ order_id: 1, line_no: null, qty: 1 }, { order_id: 1, line_no: 2, qty: 2 }]]);
     const failure = (promise: Promise<unknown>) => promise.then(() => null, (e: unknown) => e as Error);
     const refused = await failure(warehouse.load(loadRequest(lines, 'r1', nullKey)));
@@ -268,6 +269,11 @@ describe.skipIf(SKIP)('Databricks warehouse against the FAKE (Spark + Delta twin
     const allMissing = await failure(warehouse.load(loadRequest(lines, 'r2', [listed], { baseRunId: null, expectedRows: 1 })));
     expect(allMissing).toBeInstanceOf(ContractError);
     expect(allMissing?.message).toMatch(/^loading lines run r2 into Databricks main\.dp_[0-9a-f]+: \[PATH_NOT_FOUND\] Path does not exist: abfss:\/\/staging@datapipewh.*part-0000-z-000000\.avro.* — a staged part the manifests list is missing; re-run the extractor for this run$/);
+    // A part whose field is not of its column's type (written with another schema): read_files' pinned schema refuses it.
+    const otherSchema = await staging.writeParts({ ...lines, columns: [...lines.columns.slice(0, 2), column('qty', { kind: 'string' })] }, 'r3', [[{ order_id: 1, line_no: 1, qty: 'one' }]]);
+    const mistyped = await failure(warehouse.load(loadRequest(lines, 'r3', otherSchema, { baseRunId: null })));
+    expect(mistyped).toBeInstanceOf(ContractError);
+    expect(mistyped?.message).toMatch(/^loading lines run r3 into Databricks main\.dp_[0-9a-f]+: \[FAILED_READ_FILE\.NO_HINT\] Encountered error while reading file abfss:\/\/staging@datapipewh\.dfs\.core\.windows\.net\/.*\/lines\/run=r3\/part-0000-a-000000\.avro\..* — the staged data does not fit the table; fix the source rows or the schema, then re-run the extractor$/);
     expect((await fake.sql(`SELECT count(*) FROM main.${schema}.lines`)).rows).toEqual([['0']]);
     expect((await fake.sql(`SELECT count(*) FROM main.${schema}._datapipe_loads WHERE table_name = 'lines'`)).rows).toEqual([['0']]);
   });
