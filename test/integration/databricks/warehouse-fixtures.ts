@@ -12,6 +12,7 @@ import { LocalStore } from '../../../shared/stores/local/local-store.js';
 import { openDatabricksWarehouse, type DatabricksWarehouse, type DatabricksWarehouseOptions } from '../../../shared/warehouses/databricks/databricks-warehouse.js';
 import type { LoadMode, LoadRequest, StagedPart } from '../../../shared/warehouses/warehouse.js';
 import type { DatabricksFake } from '../../support/databricks-fake.js';
+import { column, tableModel } from '../../support/model-fixtures.js';
 import { previousRun } from '../duckdb/load-fixtures.js';
 
 export const ACCOUNT = 'datapipewh';
@@ -85,3 +86,19 @@ export function openFakeWarehouse(fake: DatabricksFake, schema: string, options:
   const { log = silentLogger, databricks, ...rest } = options;
   return openDatabricksWarehouse(fakeDestination(fake, schema, databricks), log, { baseUrl: fake.url, ...rest });
 }
+
+/** Orders: one key, a datetime partition column, a decimal(38,9), a float and a string. */
+export const orders: TableModel = tableModel('APP.ORDERS', [
+  column('id', { kind: 'int64' }, false),
+  column('updated_at', { kind: 'datetime' }),
+  column('amount', { kind: 'decimal', precision: 38, scale: 9 }),
+  column('ratio', { kind: 'float64' }),
+  column('note', { kind: 'string' }),
+], ['id']);
+
+/** Lines: a composite key whose second column the source declares nullable (so a part can carry a NULL key). */
+export const lines: TableModel = tableModel('APP.LINES', [
+  column('order_id', { kind: 'int64' }, false),
+  column('line_no', { kind: 'int64' }),
+  column('qty', { kind: 'int64' }),
+], ['order_id', 'line_no']);
