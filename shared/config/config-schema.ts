@@ -16,8 +16,8 @@ import { tablesSchema } from './table-schema.js';
 export { parseCanonicalType } from './canonical-type-text.js';
 export { parseLookback, type Lookback } from './lookback.js';
 export {
-  CLOUDS, LOCAL_DEFAULTS,
-  type AwsDestination, type AzureDestination, type Cloud, type DestinationConfig, type GcpDestination, type LocalDestination,
+  CLOUDS, DATABRICKS_AUTH_MODES, LOCAL_DEFAULTS,
+  type AwsDestination, type AzureDestination, type Cloud, type DatabricksAuthMode, type DestinationConfig, type GcpDestination, type LocalDestination,
 } from './destination-schema.js';
 export { oracleConnectString, type OracleConnection, type PostgresConnection, type SourceConfig } from './source-schema.js';
 export type { TableSpec } from './table-schema.js';

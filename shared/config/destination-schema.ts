@@ -105,18 +105,44 @@ const aws = z
   .strict()
   .describe('AWS: S3 staging, Redshift warehouse');
 
+/** How the loader signs in to the Databricks workspace (databricks-auth.ts in the warehouse adapter). */
+export const DATABRICKS_AUTH_MODES = ['pat', 'oauth-m2m', 'entra-id'] as const;
+/** One of DATABRICKS_AUTH_MODES. */
+export type DatabricksAuthMode = (typeof DATABRICKS_AUTH_MODES)[number];
+
 const databricks = z
   .object({
     host: requiredText('Workspace host name, e.g. adb-1234567890123456.7.azuredatabricks.net (no https://)')
       .refine((host) => !host.includes('://'), { error: 'must be the bare host name — remove the https:// part' }),
-    http_path: z.string().regex(/^\//, { error: 'is not an HTTP path — copy it from the SQL warehouse\'s connection details (/sql/1.0/warehouses/<id>)' })
+    http_path: z.string().regex(/^\/sql\/1\.0\/(warehouses|endpoints)\/[A-Za-z0-9_-]+\/?$/, {
+      error: 'is not a SQL warehouse HTTP path — copy it from the SQL warehouse\'s connection details (/sql/1.0/warehouses/<id>); clusters are not supported',
+    })
       .describe('SQL warehouse HTTP path, /sql/1.0/warehouses/<id>'),
-    token: requiredText('Access token — always "${DATABRICKS_TOKEN}", never the literal value'),
+    auth: z.enum(DATABRICKS_AUTH_MODES)
+      .describe('pat (default): a personal access token in token; oauth-m2m: a Databricks service principal\'s client_id and client_secret; ' +
+        'entra-id: a Microsoft Entra ID token from the environment (AKS workload identity, managed identity, az login)')
+      .optional(),
+    token: requiredText('Personal access token (auth: pat) — always "${DATABRICKS_TOKEN}", never the literal value').optional(),
+    client_id: requiredText('Service principal application (client) id (auth: oauth-m2m), e.g. "${DATABRICKS_CLIENT_ID}"').optional(),
+    client_secret: requiredText('Service principal OAuth secret (auth: oauth-m2m) — always "${DATABRICKS_CLIENT_SECRET}", never the literal value').optional(),
     catalog: requiredText('Unity Catalog catalog'),
     schema: requiredText('Schema receiving the tables'),
   })
   .strict()
-  .describe('Azure Databricks SQL warehouse (COPY INTO … FILEFORMAT = AVRO, MERGE INTO)');
+  .superRefine((d, ctx) => {
+    const auth = d.auth ?? 'pat';
+    const needs = { pat: ['token'], 'oauth-m2m': ['client_id', 'client_secret'], 'entra-id': [] }[auth] as ('token' | 'client_id' | 'client_secret')[];
+    const add = { token: 'add token: "${DATABRICKS_TOKEN}", or choose auth: oauth-m2m or entra-id', client_id: 'add client_id: "${DATABRICKS_CLIENT_ID}"', client_secret: 'add client_secret: "${DATABRICKS_CLIENT_SECRET}"' };
+    for (const key of needs) {
+      if (d[key] === undefined) ctx.addIssue({ code: 'custom', path: [key], message: `missing (auth ${auth}) — ${add[key]}` });
+    }
+    for (const key of ['token', 'client_id', 'client_secret'] as const) {
+      if (d[key] !== undefined && !needs.includes(key)) {
+        ctx.addIssue({ code: 'custom', path: [key], message: `is not used with auth ${auth} — remove it${key === 'token' ? '' : ', or set auth: oauth-m2m'}` });
+      }
+    }
+  })
+  .describe('Azure Databricks SQL warehouse (read_files over the staged AVRO, MERGE INTO a Delta table)');
 
 const azure = z
   .object({

@@ -16,13 +16,6 @@ export interface WarehouseEntry {
   open(destination: DestinationConfig, log: Logger): Promise<Warehouse>;
 }
 
-function notYet(cloud: Cloud): WarehouseEntry {
-  const refuse = async (): Promise<never> => {
-    throw new TerminalError(`destination.cloud: ${cloud} loading is not available in this build yet — use cloud: local`);
-  };
-  return { capabilities: refuse, open: refuse };
-}
-
 export const WAREHOUSES = {
   local: {
     capabilities: async () => (await import('./duckdb/duckdb-capabilities.js')).DUCKDB_CAPABILITIES,
@@ -48,7 +41,13 @@ export const WAREHOUSES = {
       return openRedshiftWarehouse(destination.aws, log, { putObject: (key, body) => store.put(key, body) });
     },
   },
-  azure: notYet('azure'),
+  azure: {
+    capabilities: async () => (await import('./databricks/databricks-capabilities.js')).DATABRICKS_CAPABILITIES,
+    open: async (destination, log) => {
+      if (!destination.azure) throw new TerminalError('destination.azure: missing — add `azure: { account_url, container, databricks }`');
+      return (await import('./databricks/databricks-warehouse.js')).openDatabricksWarehouse(destination.azure, log);
+    },
+  },
 } satisfies Record<Cloud, WarehouseEntry>;
 
 export function openWarehouse(destination: DestinationConfig, log: Logger): Promise<Warehouse> {

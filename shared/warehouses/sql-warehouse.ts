@@ -34,7 +34,7 @@ export class SqlWarehouse implements Warehouse {
     if (request.parts.length === 0) {
       throw new ContractError(`table ${model.name}, run ${runId}: the manifests list no parts — re-run the extractor for this run`);
     }
-    const tables = this.driver.tables(model, runId);
+    const tables = this.driver.tables(model, runId, request.parts);
     return this.driver.withSession({ table: model.name, runId }, async (session) => {
       try {
         const started = performance.now();

@@ -6,7 +6,7 @@
 import type { TableModel } from '../model/column.js';
 import type { WarehouseCapabilities } from './capabilities.js';
 import type { LoadTables } from './sql/load-sql.js';
-import type { LoadRequest } from './warehouse.js';
+import type { LoadRequest, StagedPart } from './warehouse.js';
 
 /** A bound parameter value: text, an integer, or NULL (the statements decide the types). */
 export type ParamValue = string | number | null;
@@ -20,8 +20,11 @@ export interface WarehouseDriver {
   /** `_datapipe_loads`, quoted and qualified. */
   readonly loadsTable: string;
 
-  /** Where `target`, `stage`, `loads` (and `dedup`) live for one load of `model`'s run `runId`. */
-  tables(model: TableModel, runId: string): LoadTables;
+  /**
+   * Where `target`, `stage`, `loads` (and `dedup`) live for one load of `model`'s run `runId`,
+   * whose staged parts are `parts` (a stage that is a table expression over the files names them).
+   */
+  tables(model: TableModel, runId: string, parts?: readonly StagedPart[]): LoadTables;
 
   /**
    * Creates the target (from the model, with the engine's layout) and `_datapipe_loads` if

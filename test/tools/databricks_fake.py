@@ -29,7 +29,8 @@ text-based and minimal:
   2. read_files('abfss://c@acct.dfs.core.windows.net/p', format => 'avro', k => v, …) → a temporary
      view over spark.read.format(<format>).options(k=v, …).load(<local copy of the files>); the
      files come from --abfss-root or an Azurite --blob-endpoint (databricks_fake_files.py). A folder
-     (no glob) is read recursively (recursiveFileLookup), as read_files discovers files.
+     (no glob) is read recursively (recursiveFileLookup), as read_files discovers files. The
+     `schema => '<DDL column list>'` option becomes the reader's schema (DataFrameReader.schema).
   3. Unity Catalog names: `cat.sch.tbl` → `cat__sch`.`tbl` (a Spark database per catalog+schema,
      Delta tables under the work dir); `cat.sch` after SCHEMA/DATABASE or in SHOW … IN → `cat__sch`;
      `sch.tbl` → `<request catalog>__sch`.`tbl` when that schema exists. The request's catalog and

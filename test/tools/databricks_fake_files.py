@@ -151,7 +151,7 @@ def local_paths_as_uris(message: str, abfss_root: Optional[str]) -> str:
     if abfss_root:
         roots.append(re.escape(abfss_root.rstrip("/")))
     for root in roots:
-        pattern = re.compile(r"(?:file:)?" + root + r"/([^/\s]+)/([^/\s]+)")
+        pattern = re.compile(r"(?:file:(?://)?)?" + root + r"/([^/\s]+)/([^/\s]+)")
         message = pattern.sub(lambda m: f"abfss://{m.group(2)}@{m.group(1)}.dfs.core.windows.net", message)
     return message
 

@@ -204,8 +204,10 @@ class Twin:
         return [d.name[len(prefix):] for d in self.spark.catalog.listDatabases() if d.name.lower().startswith(prefix)]
 
     def _read_files_view(self, call: ReadFilesCall, views: List[str], mirrors: List[str]) -> str:
-        options = {k: v for k, v in call.options.items() if k.lower() != "format"}
+        options = {k: v for k, v in call.options.items() if k.lower() not in ("format", "schema")}
         file_format = next((v for k, v in call.options.items() if k.lower() == "format"), None)
+        # read_files' `schema` option (a DDL column list) is the reader's schema, not a data source option.
+        schema = next((v for k, v in call.options.items() if k.lower() == "schema"), None)
         if file_format is None:
             raise RewriteError("read_files: the twin needs format => '<format>' (Databricks can infer it; the twin does not)")
         resolved = self.resolver.resolve(call.path)
@@ -213,7 +215,8 @@ class Twin:
             mirrors.append(resolved.cleanup)
         if not resolved.is_glob:
             options.setdefault("recursiveFileLookup", "true")
-        frame = self.spark.read.format(file_format).options(**options).load(resolved.local)
+        reader = self.spark.read.format(file_format).options(**options)
+        frame = (reader.schema(schema) if schema is not None else reader).load(resolved.local)
         view = f"__dp_read_files_{len(views)}"
         frame.createOrReplaceTempView(view)
         views.append(view)
