@@ -29,7 +29,8 @@ export interface Azurite {
   pid: number;
   /** A connection string for this server, or for `origin` (a proxy in front of it). */
   connectionString(origin?: string): string;
-  createContainer(name: string): Promise<void>;
+  /** `publicRead`: blobs readable without credentials (what the Databricks fake fetches them with). */
+  createContainer(name: string, options?: { publicRead?: boolean }): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -133,9 +134,10 @@ async function launch(port: number): Promise<Azurite> {
     pid: child.pid!,
     connectionString,
     stop,
-    createContainer: async (name) => {
+    createContainer: async (name, options = {}) => {
       const { BlobServiceClient } = await import('@azure/storage-blob');
-      await BlobServiceClient.fromConnectionString(connectionString(), { retryOptions: { maxTries: 1 } }).getContainerClient(name).create();
+      const container = BlobServiceClient.fromConnectionString(connectionString(), { retryOptions: { maxTries: 1 } }).getContainerClient(name);
+      await container.create(options.publicRead ? { access: 'container' } : {});
     },
   };
 }

@@ -164,7 +164,9 @@ export function tokenSourceFor(databricks: AzureDestination['databricks'], baseU
 /** Opens the Databricks warehouse of `destination.azure.databricks`. */
 export async function openDatabricksWarehouse(destination: AzureDestination, log: Logger, options: DatabricksWarehouseOptions = {}): Promise<DatabricksWarehouse> {
   const { databricks } = destination;
-  const baseUrl = options.baseUrl ?? `https://${databricks.host.trim().replace(/\/+$/, '')}`;
+  // DATAPIPE_DATABRICKS_URL: the Statement Execution API behind a proxy, or a local fake in tests.
+  const override = process.env.DATAPIPE_DATABRICKS_URL?.trim().replace(/\/+$/, '');
+  const baseUrl = options.baseUrl ?? (override || `https://${databricks.host.trim().replace(/\/+$/, '')}`);
   const tokens = options.tokens ?? tokenSourceFor(databricks, baseUrl, options);
   const ref = checkSchemaRef({ catalog: databricks.catalog, schema: databricks.schema });
   const statements = new StatementClient({
