@@ -85,6 +85,7 @@ function mistakes(queries: SentQuery[], tables: SentTable[], catalog: ZetaSqlTab
   const tiposDdl = bigQueryTableDdl(tipos, DATASET, tableLayout(tipos, null, 'DAY'));
   return [
     { id: 'mistake: DELETE without WHERE', from: full.id, sql: full.sql.replace(/^(DELETE FROM \S+) WHERE TRUE;$/m, '$1;'), script: true, params: full.params, refusal: /^DELETE must have a WHERE clause \[at 3:1\]$/ },
+    // The profile's stricter reading of QUALIFY (zetasql-bigquery.ts): the builders write WHERE TRUE.
     {
       id: 'mistake: QUALIFY without WHERE', from: incremental.id, sql: incremental.sql.replace('\n  WHERE TRUE\n  QUALIFY', '\n  QUALIFY'), script: true, params: incremental.params,
       refusal: /^QUALIFY clause must be used in conjunction with WHERE or GROUP BY or HAVING clause \[at \d+:\d+\]$/,
