@@ -1,7 +1,8 @@
 /**
  * BigQuery's spellings of the load statements (../sql/load-sql.ts): backquoted identifiers,
- * `@name` parameters, QUALIFY (which GoogleSQL wants beside a WHERE), MERGE from a subquery,
- * DELETE + INSERT for full loads inside a multi-statement transaction, and `ERROR()` to fail one
+ * `@name` parameters, QUALIFY (which GoogleSQL wants beside a WHERE), MERGE from a subquery with
+ * its SET columns named through the target's alias, DELETE + INSERT for full loads inside a
+ * multi-statement transaction, and `ERROR()` to fail one
  * (https://cloud.google.com/bigquery/docs/reference/standard-sql/debugging_functions#error).
  */
 import type { SqlDialect } from '../sql/sql-dialect.js';
@@ -16,6 +17,8 @@ export const BIGQUERY_DIALECT: SqlDialect = {
   columnType: (type) => bigQueryTypeText(bigQueryType(type)),
   latestRow: 'qualify',
   mergeReadsSubquery: true,
+  // A column named `target` is otherwise read as the MERGE's target alias (the whole row).
+  mergeSetQualified: true,
   replace: 'delete-insert',
   failIf: (condition, marker) => `SELECT IF(${condition}, ERROR('${marker}'), NULL)`,
   now: 'CURRENT_TIMESTAMP()',

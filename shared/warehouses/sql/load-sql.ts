@@ -155,7 +155,8 @@ export function mergeSql(model: TableModel, tables: LoadTables, partitionColumn:
   // requires the clause anyway, the first key is set to the value ON already made equal.
   const set = updated.length > 0 ? updated : d.mergeRequiresMatched ? [requireColumn(model, model.primaryKeys[0]!, 'primary key')] : [];
   if (set.length > 0) {
-    lines.push(`WHEN MATCHED THEN UPDATE SET ${set.map((c) => `${d.quote(c.name)} = ${source}.${d.quote(c.name)}`).join(', ')}`);
+    const setName = aliased && d.mergeSetQualified ? (name: string) => `${target}.${d.quote(name)}` : d.quote;
+    lines.push(`WHEN MATCHED THEN UPDATE SET ${set.map((c) => `${setName(c.name)} = ${source}.${d.quote(c.name)}`).join(', ')}`);
   }
   const values = model.columns.map((c) => `${source}.${d.quote(c.name)}`);
   lines.push(`WHEN NOT MATCHED THEN INSERT (${columnList(model, d.quote)}) VALUES (${values.join(', ')})`);

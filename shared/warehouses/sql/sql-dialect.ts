@@ -47,6 +47,15 @@ export interface SqlDialect {
   readonly mergeTargetAlias?: boolean;
 
   /**
+   * Whether MERGE's `UPDATE SET` names each column through the target's alias
+   * (`` SET `target`.`c` = `source`.`c` ``). GoogleSQL reads a bare SET name equal to the alias as
+   * the alias itself, the whole row, so a column named `target` could not be set
+   * (https://cloud.google.com/bigquery/docs/reference/standard-sql/dml-syntax#update_statement);
+   * DuckDB refuses qualified SET names. Default false; only with an aliased target.
+   */
+  readonly mergeSetQualified?: boolean;
+
+  /**
    * Whether MERGE must have a WHEN MATCHED clause (Redshift: both clauses, or REMOVE DUPLICATES).
    * A table made only of key columns has nothing to update, so its MERGE sets its first key column
    * to the source's value, which the ON clause made equal: a match changes nothing. Default false.

@@ -106,7 +106,8 @@ describe('mergeSql', () => {
       ...VENTAS_DEDUP.map((line) => `  ${line}`),
       ') AS `source`',
       'ON `target`.`id_venta` = `source`.`id_venta`',
-      'WHEN MATCHED THEN UPDATE SET `monto` = `source`.`monto`, `fecha_venta` = `source`.`fecha_venta`, `tasa` = `source`.`tasa`, `cliente` = `source`.`cliente`',
+      'WHEN MATCHED THEN UPDATE SET `target`.`monto` = `source`.`monto`, `target`.`fecha_venta` = `source`.`fecha_venta`, `target`.`tasa` = `source`.`tasa`, ' +
+        '`target`.`cliente` = `source`.`cliente`',
       'WHEN NOT MATCHED THEN INSERT (`id_venta`, `monto`, `fecha_venta`, `tasa`, `cliente`) VALUES ' +
         '(`source`.`id_venta`, `source`.`monto`, `source`.`fecha_venta`, `source`.`tasa`, `source`.`cliente`)',
     ].join('\n')]);
@@ -158,6 +159,22 @@ describe('mergeSql', () => {
     // The flags default off: the same text as without them.
     expect(mergeSql(keysOnly, tables, null, { ...SUBQUERY_DIALECT, mergeTargetAlias: true, mergeRequiresMatched: false }))
       .toEqual(mergeSql(keysOnly, tables, null, SUBQUERY_DIALECT));
+  });
+
+  it('names the SET columns through the target alias on BigQuery, where a bare `target` would be the whole row; DuckDB keeps bare names', () => {
+    const named: TableModel = { ...ventas, columns: [...ventas.columns, column('target', { kind: 'string' })] };
+    expect(mergeSql(named, TABLES, null, BQ)[0]!.split('\n').find((l) => l.startsWith('WHEN MATCHED'))).toBe(
+      'WHEN MATCHED THEN UPDATE SET `target`.`monto` = `source`.`monto`, `target`.`fecha_venta` = `source`.`fecha_venta`, `target`.`tasa` = `source`.`tasa`, ' +
+        '`target`.`cliente` = `source`.`cliente`, `target`.`target` = `source`.`target`',
+    );
+    const duck: LoadTables = { target: '"t"', stage: '"s"', loads: '"l"' };
+    expect(mergeSql(named, duck, null, DUCK)[0]!.split('\n').find((l) => l.startsWith('WHEN MATCHED'))).toBe(
+      'WHEN MATCHED THEN UPDATE SET "monto" = "source"."monto", "fecha_venta" = "source"."fecha_venta", "tasa" = "source"."tasa", "cliente" = "source"."cliente", ' +
+        '"target" = "source"."target"',
+    );
+    // Without a target alias (Redshift) there is nothing to qualify through: the flag changes nothing.
+    const strict: SqlDialect = { ...SUBQUERY_DIALECT, mergeTargetAlias: false };
+    expect(mergeSql(named, { ...duck, dedup: '"d"' }, null, { ...strict, mergeSetQualified: true })).toEqual(mergeSql(named, { ...duck, dedup: '"d"' }, null, strict));
   });
 
   it('refuses a table without primary keys, and identifiers that are not plain names', () => {
