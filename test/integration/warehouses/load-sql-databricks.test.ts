@@ -183,6 +183,16 @@ describe.skipIf(SKIP)('the load protocol\'s SQL in the Databricks dialect, execu
     expect((await run(LOADS())).at(-1)).toEqual(['orders', 'r3', 'full', '4', '2', null, 'true']);
   });
 
+  it('merges a table whose columns are named like the statements\' aliases (target, source)', async () => {
+    const aliases = tableModel('APP.ALIASES', [column('id', { kind: 'int64' }, false), column('target', { kind: 'string' }), column('source', { kind: 'string' })], ['id']);
+    await run(`CREATE TABLE ${tablesOf(aliases).target} (\`id\` BIGINT NOT NULL, \`target\` STRING, \`source\` STRING) USING DELTA`);
+    await stage(aliases, [[1n, 't1', 's1'], [2n, 't2', 's2']]);
+    await load(aliases, 'r1', 'incremental', null);
+    await stage(aliases, [[1n, 'changed', 'also changed']]);
+    await load(aliases, 'r2', 'incremental', null);
+    expect(await run(`SELECT id, target, source FROM ${tablesOf(aliases).target} ORDER BY id`)).toEqual([['1', 'changed', 'also changed'], ['2', 't2', 's2']]);
+  }, 120_000);
+
   it('counts NULL keys in the stage check and merges composite keys, the latest timestamp winning per key pair', async () => {
     await stage(lines, [[1, 1, '2024-05-01 00:00:00', 1], [1, null, '2024-05-01 00:00:00', 2], [2, null, null, 4]]);
     // Three rows, three distinct key pairs (DISTINCT takes NULLs as equal), two NULLs in line_no.
