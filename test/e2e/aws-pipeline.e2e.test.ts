@@ -410,4 +410,32 @@ describe.skipIf(skip)('end to end on aws (PostgreSQL → extractor → moto S3 �
     expect(await expectTwinEqualsSource()).toBe(total);
     expect(await loads()).toHaveLength(3);
   });
+
+  it('an EKS pod\'s IRSA credentials are enough: with only AWS_ROLE_ARN and a web identity token, no keys, a run extracts and loads', async () => {
+    // What EKS's pod identity webhook injects for a service account annotated eks.amazonaws.com/role-arn
+    // (https://docs.aws.amazon.com/eks/latest/userguide/iam-roles-for-service-accounts.html); STS is
+    // moto's here, reached through the SDK's service-specific endpoint variable.
+    const token = join(cwd, 'web-identity-token');
+    await writeFile(token, 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQ6ZGF0YXBpcGU6ZGF0YXBpcGUifQ.c2lnbmF0dXJl');
+    const { AWS_ACCESS_KEY_ID: _key, AWS_SECRET_ACCESS_KEY: _secret, ...keyless } = loaderEnv;
+    const irsa = {
+      // Empty, not absent: the entrypoints inherit this process's environment, and the SDK skips empty keys.
+      ...keyless, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '',
+      AWS_ROLE_ARN: 'arn:aws:iam::123456789012:role/datapipe-irsa', AWS_WEB_IDENTITY_TOKEN_FILE: token, AWS_ENDPOINT_URL_STS: moto.endpoint,
+    };
+    await client.query(`UPDATE "VENTAS_CABECERA" SET "CLIENTE" = 'vía IRSA', "FECHA_VENTA" = (SELECT max("FECHA_VENTA") FROM "VENTAS_CABECERA") + interval '1 second' WHERE "ID_VENTA" = 2`);
+    const runId = 'irsa-run';
+    expectSuccess(await run('extractor', [...common, '--run-id', runId], { cwd, env: irsa }));
+    expectSuccess(await run('loader', [...common, '--run-id', runId], { cwd, env: irsa }));
+    expect(await expectTwinEqualsSource()).toBe(BULK_ROWS + SALES_EDGE_COUNT + 101 + 10);
+    expect((await loads()).at(-1)).toMatch(/^irsa-run incremental /);
+
+    // No credentials at all: one line saying where they come from, exit 2, nothing extracted.
+    const { AWS_ROLE_ARN: _role, AWS_WEB_IDENTITY_TOKEN_FILE: _file, ...none } = irsa;
+    const refused = await run('extractor', [...common, '--run-id', 'no-credentials'], { cwd, env: none });
+    expect(refused.code).toBe(2);
+    expect(oneLine(refused.stderr)).toBe(`datapipe: no AWS credentials for s3://${BUCKET}: the default provider chain found none — locally set AWS_PROFILE (after aws sso login) ` +
+      'or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY; in EKS run the pod as a service account bound to an IAM role (IRSA or EKS Pod Identity); on EC2 or ECS use an instance profile or task role');
+    expect(await store.list(LAYOUT.runPrefix('no-credentials')), refused.stdout).toEqual([]);
+  });
 });
