@@ -238,6 +238,25 @@ describe.skipIf(skip)('end to end on aws (PostgreSQL → extractor → moto S3 �
     await expect(readFile(join(cwd, 'schemas', 'ventas_cabecera.json'))).rejects.toThrow(/ENOENT/);
   });
 
+  it('generate dag writes the MWAA-on-EKS DAG: kubeconfig, the service account IRSA binds, secrets by reference only, deterministically', async () => {
+    const args = ['generate', 'dag', SALES_TABLE, '--config', CONFIG];
+    const outcome = await run('datapipe', args, { cwd, env });
+    expectSuccess(outcome);
+    expect(outcome.stdout).toBe('wrote dags/dag_aws_ventas_cabecera.py\n');
+    const dag = await readFile(join(cwd, 'dags', 'dag_aws_ventas_cabecera.py'), 'utf8');
+    expectSuccess(await run('datapipe', args, { cwd, env }));
+    expect(await readFile(join(cwd, 'dags', 'dag_aws_ventas_cabecera.py'), 'utf8')).toBe(dag);
+    for (const line of [
+      '    "in_cluster": False,', '    "config_file": "/usr/local/airflow/dags/kube_config.yaml",', '    "cluster_context": "aws",',
+      '    "service_account_name": "datapipe",', '    secret_env("REDSHIFT_SECRET_ARN"),', '    secret_env("PGPASSWORD"),',
+      '#   aws eks update-kubeconfig --region <region> --name <cluster> --kubeconfig dags/kube_config.yaml --alias aws',
+      '#   kubectl annotate serviceaccount -n datapipe datapipe eks.amazonaws.com/role-arn=arn:aws:iam::<account>:role/<role>',
+      '            "--cloud", "aws",',
+    ]) expect(dag.split('\n'), line).toContain(line);
+    for (const secret of [SECRET_ARN, IAM_ROLE, MOTO_CREDENTIALS.AWS_SECRET_ACCESS_KEY, MOTO_CREDENTIALS.AWS_ACCESS_KEY_ID]) expect(dag).not.toContain(secret);
+    if (env.PGPASSWORD) expect(dag).not.toContain(env.PGPASSWORD);
+  });
+
   it('the extractor streams the table into S3 as text-encoded AVRO that holds the source to the last digit', async () => {
     const runId = 'scheduled__2026-11-26T02:00:00+00:00';
     const extracted = await run('extractor', [...common, '--run-id', runId], { cwd, env: { ...env, DATAPIPE_LOG_LEVEL: 'debug' } });
