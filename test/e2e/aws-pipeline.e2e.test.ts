@@ -24,7 +24,7 @@ import { oneLine, startOwnDatabase } from './e2e-database.js';
 
 /**
  * `--cloud aws` end to end, as a user runs it: `datapipe init --cloud aws` → edit config.yaml →
- * validate → generate schema → the extractor entrypoint → S3 (moto, the emulator) → the loader
+ * validate → generate schema and dag → the extractor entrypoint → S3 (moto, the emulator) → the loader
  * entrypoint → Redshift, which here is the FAKE Redshift Data API of
  * test/support/redshift-data-fake.ts (no Redshift emulator runs SQL): the real
  * @aws-sdk/client-redshift-data reaches it through AWS_ENDPOINT_URL_REDSHIFT_DATA, it executes
@@ -32,7 +32,9 @@ import { oneLine, startOwnDatabase } from './e2e-database.js';
  * the run's parts from the same moto bucket. What is real: the source, the bytes in the bucket
  * (read back and compared with the source), S3's conditional writes, the entrypoints' argv, exit
  * codes and messages, credentials from the environment only. What the fake decides: how COPY maps
- * AVRO onto the stage (its header cites the documentation behind each assumption).
+ * AVRO onto the stage (its header cites the documentation behind each assumption). Then what a
+ * user meets next: an incremental round, a re-run, a missing part, `datapipe run`, and an EKS pod's
+ * IRSA credentials (a web identity exchanged at moto's STS) in place of keys.
  */
 
 const SUITE = 'aws e2e';
@@ -81,7 +83,7 @@ async function manifest(runId: string): Promise<Manifest> {
   return parseStored(manifestSchema, body!, 'manifest');
 }
 
-/** The run's parts as stored: raw records (text forms) and canonical rows. */
+/** The records of a run's parts as stored (the redshift-text forms, not yet canonical values). */
 async function stagedRecords(m: Manifest): Promise<Row[]> {
   const records: Row[] = [];
   for (const file of m.files) for await (const record of readAvroRecords(await store.openRead(file.key))) records.push(record);
