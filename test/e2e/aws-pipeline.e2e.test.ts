@@ -1,26 +1,22 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { DeleteObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import pg from 'pg';
+import { DeleteObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseDocument } from 'yaml';
-import { avscToModel } from '../../shared/avro/avsc-schema.js';
-import { readAvroHeader, readAvroRecords } from '../../shared/avro/part-reader.js';
+import { readAvroHeader } from '../../shared/avro/part-reader.js';
+import { parseStored, stateSchema, type Manifest } from '../../shared/pipeline/manifest.js';
 import type { Row, TableModel } from '../../shared/model/column.js';
-import { manifestSchema, parseStored, stateSchema, type Manifest } from '../../shared/pipeline/manifest.js';
-import { StagingLayout } from '../../shared/pipeline/staging-layout.js';
-import { silentLogger } from '../../shared/log.js';
-import { connectPostgres } from '../../shared/sources/postgres/postgres-source.js';
-import { openS3Store, type S3Store } from '../../shared/stores/s3/s3-store.js';
-import { run, workspace, type Outcome } from '../support/cli.js';
-import { MOTO_CREDENTIALS, skipWithoutMotoServer, startMotoServer, type MotoServer } from '../support/moto-server.js';
-import type { PostgresHandle } from '../support/postgres-server.js';
-import { s3ObjectReader, skipWithoutRedshiftFake, startRedshiftDataFake, type RedshiftDataFake } from '../support/redshift-data-fake.js';
+import type { S3Store } from '../../shared/stores/s3/s3-store.js';
+import { run } from '../support/cli.js';
+import { MOTO_CREDENTIALS, skipWithoutMotoServer, type MotoServer } from '../support/moto-server.js';
+import { skipWithoutRedshiftFake, type RedshiftDataFake } from '../support/redshift-data-fake.js';
 import {
-  CREATE_SALES, exactRows, rowDifferences, SALES_EDGE_COUNT, SALES_EDGE_ROWS, SALES_TABLE, salesRows, textRecordToRow, twinRowToRow, twinSelect,
-} from './aws-sales-table.js';
-import { oneLine, startOwnDatabase } from './e2e-database.js';
+  AwsPipelineWorld, BUCKET, BULK_ROWS, CONFIG, expectSuccess, IAM_ROLE, LAYOUT, logLines, once, PREFIX, SCHEMA, SECRET_ARN,
+} from './aws-pipeline-world.js';
+import { exactRows, rowDifferences, SALES_EDGE_COUNT, SALES_TABLE, salesRows, textRecordToRow } from './aws-sales-table.js';
+import { oneLine } from './e2e-database.js';
 
 /**
  * `--cloud aws` end to end, as a user runs it: `datapipe init --cloud aws` → edit config.yaml →
@@ -38,149 +34,36 @@ import { oneLine, startOwnDatabase } from './e2e-database.js';
  */
 
 const SUITE = 'aws e2e';
-const BUCKET = 'empresa-staging-aws';
-const SCHEMA = 'raw_ventas';
-const PREFIX = 'datapipe';
-const IAM_ROLE = 'arn:aws:iam::123456789012:role/datapipe-copy';
-const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:datapipe-redshift';
-const LAYOUT = new StagingLayout(PREFIX, 'migracion-ventas', SALES_TABLE);
-/** Sales of the initial load besides the edge rows: the size the extract and load are measured at. */
-const BULK_ROWS = 50_000;
-
 const skip = skipWithoutMotoServer(SUITE) || skipWithoutRedshiftFake(SUITE);
+const common = ['--table', SALES_TABLE, '--cloud', 'aws', '--config', CONFIG];
+const measured: Record<string, unknown> = {};
 
-/** AWS settings of the machine that must not reach the entrypoints (they would point the SDK elsewhere). */
-const CLEARED = [
-  'AWS_PROFILE', 'AWS_SESSION_TOKEN', 'AWS_ROLE_ARN', 'AWS_WEB_IDENTITY_TOKEN_FILE', 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI',
-  'AWS_CONTAINER_CREDENTIALS_FULL_URI', 'AWS_ENDPOINT_URL', 'AWS_ENDPOINT_URL_S3', 'AWS_ENDPOINT_URL_REDSHIFT_DATA', 'AWS_REGION', 'AWS_DEFAULT_REGION',
-];
-const saved = new Map<string, string | undefined>();
-
-let db: PostgresHandle;
-let client: pg.Client;
+let world: AwsPipelineWorld | undefined;
 let moto: MotoServer;
 let s3: S3Client;
 let fake: RedshiftDataFake;
-let stopFake: () => Promise<void>;
 let store: S3Store;
+let client: pg.Client;
 let cwd: string;
-/** What every entrypoint gets: the source's and the config's variables, moto's credentials, nothing else of AWS. */
 let env: Record<string, string>;
-/** The loader's: also the Data API endpoint, through the SDK's service-specific endpoint variable. */
 let loaderEnv: Record<string, string>;
-const measured: Record<string, unknown> = {};
-
-const CONFIG = 'migracion-ventas/config.yaml';
-const common = ['--table', SALES_TABLE, '--cloud', 'aws', '--config', CONFIG];
-
-async function model(): Promise<TableModel> {
-  return avscToModel(JSON.parse(await readFile(join(cwd, 'schemas', 'ventas_cabecera.avsc'), 'utf8')));
-}
-
-async function manifest(runId: string): Promise<Manifest> {
-  const body = await store.get(LAYOUT.manifestKey(runId, undefined));
-  expect(body, `manifest of ${runId}`).not.toBeNull();
-  return parseStored(manifestSchema, body!, 'manifest');
-}
-
-/** The records of a run's parts as stored (the redshift-text forms, not yet canonical values). */
-async function stagedRecords(m: Manifest): Promise<Row[]> {
-  const records: Row[] = [];
-  for (const file of m.files) for await (const record of readAvroRecords(await store.openRead(file.key))) records.push(record);
-  return records;
-}
-
-async function* once(rows: Row[]): AsyncIterable<Row[]> {
-  yield rows;
-}
-
-/** The source rows a condition selects, read by DataPipe's PostgreSQL source. */
-async function* sourceRows(m: TableModel, where = 'TRUE'): AsyncIterable<Row[]> {
-  const ids = new Set((await client.query<{ id: string }>(`SELECT "ID_VENTA"::text AS id FROM "VENTAS_CABECERA" WHERE ${where}`)).rows.map((r) => r.id));
-  const source = await connectPostgres(db.config, 'public', silentLogger);
-  try {
-    for await (const batch of source.read({ model: m, batchSize: 5000 })) yield batch.filter((row) => ids.has(String(row.id_venta)));
-  } finally {
-    await source.close();
-  }
-}
-
-/** The Redshift twin's target table, read back into canonical rows. */
-async function* twinRows(m: TableModel): AsyncIterable<Row[]> {
-  yield (await fake.query(twinSelect(m, `"${SCHEMA}"."ventas_cabecera"`))).map((r) => twinRowToRow(m, r));
-}
-
-/** The target equals the source, every column of every row, -0.0 and NaN included; returns the rows. */
-async function expectTwinEqualsSource(): Promise<number> {
-  const m = await model();
-  const source = await exactRows(m, sourceRows(m));
-  const target = await exactRows(m, twinRows(m));
-  expect(rowDifferences(source, target)).toEqual([]);
-  expect(target.size).toBe(source.size);
-  return target.size;
-}
-
-async function loads(): Promise<string[]> {
-  return (await fake.query<{ r: string }>(`SELECT run_id || ' ' || mode || ' ' || rows_staged || ' ' || rows_loaded AS r FROM "${SCHEMA}"."_datapipe_loads" ORDER BY loaded_at, run_id`)).map((x) => x.r);
-}
-
-function logLines(outcome: Outcome): Record<string, unknown>[] {
-  return outcome.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
-}
-
-/** Exit 0, nothing on stderr, and the secret key never printed (credentials come from the environment only). */
-function expectSuccess(outcome: Outcome): void {
-  expect(outcome.stderr).toBe('');
-  expect(outcome.code).toBe(0);
-  expect(outcome.stdout).not.toContain(MOTO_CREDENTIALS.AWS_SECRET_ACCESS_KEY);
-}
+const started = (): AwsPipelineWorld => world!;
+const model = (): Promise<TableModel> => started().model();
+const manifest = (runId: string): Promise<Manifest> => started().manifest(runId);
+const stagedRecords = (m: Manifest): Promise<Row[]> => started().stagedRecords(m);
+const sourceRows = (m: TableModel, where?: string): AsyncIterable<Row[]> => started().sourceRows(m, where);
+const expectTwinEqualsSource = (): Promise<number> => started().expectTwinEqualsSource();
+const loads = (): Promise<string[]> => started().loads();
 
 beforeAll(async () => {
   if (skip) return;
-  for (const name of CLEARED) {
-    saved.set(name, process.env[name]);
-    delete process.env[name];
-  }
-  moto = await startMotoServer();
-  await moto.createBucket(BUCKET);
-  s3 = new S3Client({ endpoint: moto.endpoint, forcePathStyle: true, region: 'us-east-1', credentials: { accessKeyId: MOTO_CREDENTIALS.AWS_ACCESS_KEY_ID, secretAccessKey: MOTO_CREDENTIALS.AWS_SECRET_ACCESS_KEY } });
-  // The fake's COPY reads the run's parts from the same bucket the extractor wrote.
-  ({ fake, stop: stopFake } = await startRedshiftDataFake({ reader: s3ObjectReader(s3), schemas: [SCHEMA] }));
-  // The test's own view of the bucket, through DataPipe's store (credentials from this process's environment).
-  for (const [name, value] of Object.entries(MOTO_CREDENTIALS)) {
-    saved.set(name, process.env[name]);
-    process.env[name] = value;
-  }
-  store = openS3Store({ bucket: BUCKET, region: 'us-east-1', endpoint: moto.endpoint, forcePathStyle: true });
-
-  db = await startOwnDatabase('aws_e2e');
-  client = new pg.Client(db.config);
-  await client.connect();
-  await client.query(CREATE_SALES);
-  await client.query(SALES_EDGE_ROWS);
-  await client.query(salesRows(10, BULK_ROWS + 9, '2026-01-01 11:00:00', '1 minute'));
-  cwd = await workspace('e2e-aws');
-  env = {
-    PGHOST: db.config.host, PGPORT: String(db.config.port), PGDATABASE: db.config.database, PGUSER: db.config.user, PGPASSWORD: db.config.password ?? '',
-    S3_STAGING_BUCKET: BUCKET, REDSHIFT_WORKGROUP: 'datapipe', REDSHIFT_SECRET_ARN: SECRET_ARN, REDSHIFT_COPY_ROLE_ARN: IAM_ROLE,
-    ...MOTO_CREDENTIALS,
-    // Nothing from the machine's own AWS setup, and never a probe of an instance-metadata endpoint.
-    AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null', AWS_EC2_METADATA_DISABLED: 'true',
-  };
-  loaderEnv = { ...env, AWS_ENDPOINT_URL_REDSHIFT_DATA: fake.endpoint };
+  world = await AwsPipelineWorld.start();
+  ({ moto, s3, fake, store, client, cwd, env, loaderEnv } = world);
 });
 
 afterAll(async () => {
   if (Object.keys(measured).length > 0) console.log(`[${SUITE}] measured: ${JSON.stringify(measured)}`);
-  await client?.end();
-  await db?.stop();
-  await stopFake?.();
-  s3?.destroy();
-  await moto?.stop();
-  for (const [name, value] of saved) {
-    if (value === undefined) delete process.env[name];
-    else process.env[name] = value;
-  }
+  await world?.stop();
 });
 
 describe.skipIf(skip)('end to end on aws (PostgreSQL → extractor → moto S3 → loader → FAKE Redshift Data API, SQL executed on PostgreSQL)', () => {
@@ -298,9 +181,9 @@ describe.skipIf(skip)('end to end on aws (PostgreSQL → extractor → moto S3 �
     const partBytes = m.files.reduce((sum, f) => sum + f.bytes, 0);
     expect(logLines(extracted).filter((l) => l.msg === 'uploaded').map((l) => l.bytes)).toEqual(m.files.map((f) => f.bytes));
     const bodies = await Promise.all(m.files.map(async (f) => (await store.get(f.key))!));
-    const started = performance.now();
+    const uploadStart = performance.now();
     for (const [i, body] of bodies.entries()) await store.upload(`measure/part-${i}.avro`, Readable.from([body]));
-    const uploadMs = performance.now() - started;
+    const uploadMs = performance.now() - uploadStart;
     const mib = (bytes: number, ms: number) => Number((bytes / 1024 / 1024 / (ms / 1000)).toFixed(2));
     Object.assign(measured, {
       extract_rows: total, parts: m.files.length, staged_bytes: partBytes, extract_ms: summary.ms, extract_rows_per_s: summary.rows_per_s,
