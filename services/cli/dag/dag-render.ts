@@ -11,6 +11,7 @@ import { templatesDir } from '../../../shared/config/init-template.js';
 import type { DagSpec } from './dag-spec.js';
 import type { PodResources } from './platform-profiles.js';
 import { PythonCode, pythonCall, pythonLiteral, pythonString, type PythonValue } from './python-literal.js';
+import { setupNotes } from './setup-notes.js';
 
 /** The DAG template's text, read from the installed package. */
 export function dagTemplate(): string {
@@ -20,7 +21,8 @@ export function dagTemplate(): string {
 /** The Python source of `spec`'s DAG. */
 export function renderDag(spec: DagSpec, template: string = dagTemplate()): string {
   const chunked = spec.chunks > 1;
-  const flags: Record<string, boolean> = { chunked, dagrun_timeout: spec.dagrunTimeoutHours !== undefined };
+  const notes = setupNotes(spec);
+  const flags: Record<string, boolean> = { chunked, dagrun_timeout: spec.dagrunTimeoutHours !== undefined, setup_notes: notes.length > 0 };
   const values: Record<string, string> = {
     config_path: comment(spec.configPath),
     table: comment(spec.table),
@@ -30,6 +32,7 @@ export function renderDag(spec: DagSpec, template: string = dagTemplate()): stri
     env_vars: pythonLiteral(spec.secretVariables.map((v) => new PythonCode(
       v.optional ? `secret_env(${pythonString(v.name)}, optional=True)` : `secret_env(${pythonString(v.name)})`))),
     platform: comment(`${spec.pod.platform} — ${spec.pod.platformTitle}`),
+    setup_notes: notes.map((line) => `# ${comment(line)}`).join('\n'),
     pod_settings: pythonLiteral(podSettings(spec)),
     dag_id: pythonString(spec.dagId),
     description: pythonString(`${spec.table} from ${spec.configPath} into ${spec.cloud}`),

@@ -35,8 +35,10 @@ export const PLATFORM_PROFILES = {
     labels: {},
   },
   // MWAA workers are not Kubernetes pods: they reach an EKS cluster through a kubeconfig kept in
-  // the DAGs folder (`aws eks update-kubeconfig --kubeconfig dags/kube_config.yaml --alias aws`);
-  // the service account carries the IAM role (IRSA / EKS Pod Identity).
+  // the DAGs folder (`aws eks update-kubeconfig --kubeconfig dags/kube_config.yaml --alias aws`,
+  // then config_file /usr/local/airflow/dags/kube_config.yaml, in_cluster False, cluster_context
+  // aws: https://docs.aws.amazon.com/mwaa/latest/userguide/mwaa-eks-example.html); the service
+  // account carries the IAM role (IRSA / EKS Pod Identity; the DAG's setup comment, setup-notes.ts).
   'mwaa-eks': {
     title: 'Amazon MWAA launching pods on EKS',
     namespace: 'datapipe',

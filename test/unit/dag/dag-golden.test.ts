@@ -69,7 +69,7 @@ describe('the template filler', () => {
       'chunked', 'chunks', 'config_path', 'cron', 'dag_id', 'dagrun_timeout', 'dagrun_timeout_hours', 'default_args', 'description',
       'docstring', 'env_vars', 'extract_arguments', 'extract_name', 'extractor_image', 'extractor_resources', 'load_arguments',
       'load_name', 'loader_image', 'loader_resources', 'max_parallel_chunks', 'platform', 'pod_settings', 'secret_name',
-      'secret_name_text', 'start_day', 'start_month', 'start_year', 'table', 'tags', 'timezone',
+      'secret_name_text', 'setup_notes', 'start_day', 'start_month', 'start_year', 'table', 'tags', 'timezone',
     ]);
   });
 });

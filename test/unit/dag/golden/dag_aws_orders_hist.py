@@ -80,6 +80,20 @@ class DataPipePodOperator(KubernetesPodOperator):
 
 
 # Platform profile: mwaa-eks — Amazon MWAA launching pods on EKS.
+# Cluster access: MWAA's workers reach EKS through the kubeconfig
+# /usr/local/airflow/dags/kube_config.yaml (context "aws"), uploaded with the DAGs. Make it with
+#   aws eks update-kubeconfig --region <region> --name <cluster> --kubeconfig dags/kube_config.yaml --alias aws
+# and delete any `env: AWS_PROFILE` entry it writes. Map the MWAA execution role to a Kubernetes
+# user that may create, watch and delete pods and read their logs and events in namespace "datapipe"
+# (an EKS access entry, or aws-auth): https://docs.aws.amazon.com/mwaa/latest/userguide/mwaa-eks-example.html
+# AWS credentials: the pods run as service account "datapipe" in namespace "datapipe".
+# Bind it to an IAM role and the AWS SDK in the pods takes the role's temporary credentials by
+# itself: no key is in the image, this file or the Secret. IRSA: create a role that trusts the
+# cluster's OIDC provider, then
+#   kubectl annotate serviceaccount -n datapipe datapipe eks.amazonaws.com/role-arn=arn:aws:iam::<account>:role/<role>
+# (or `eksctl create iamserviceaccount`; or an EKS Pod Identity association instead). The role
+# reads and writes the staging bucket and calls the Redshift Data API (and reads the secret_arn
+# secret, when one is set): https://docs.aws.amazon.com/eks/latest/userguide/iam-roles-for-service-accounts.html
 POD_SETTINGS = {
     "namespace": "datapipe",
     "in_cluster": False,
