@@ -12,7 +12,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAzurite, skipWithoutAzurite, type Azurite } from '../support/azurite.js';
+import { skipWithoutAzurite, startAzurite, uniqueAzuriteAccount, type Azurite } from '../support/azurite.js';
 import { run, workspace } from '../support/cli.js';
 import { sharedDatabricksFake, skipWithoutDatabricksFake, type DatabricksFake } from '../support/databricks-fake.js';
 import type { PostgresHandle } from '../support/postgres-server.js';
@@ -90,7 +90,7 @@ describe.skipIf(SKIP)('end to end on azure (PostgreSQL → extractor → Azurite
     await client.query(CREATE);
     await client.query(EDGE_ROWS);
     await client.query(BULK(10, 2009, '2026-01-01 11:00:00'));
-    azurite = await startAzurite();
+    azurite = await startAzurite({ account: uniqueAzuriteAccount() });
     await azurite.createContainer('staging', { publicRead: true });
     fake = await sharedDatabricksFake();
     await fake.registerBlobEndpoint(azurite.accountUrl);

@@ -11,10 +11,10 @@
  * well-known development account (devstoreaccount1 and its published key: not a secret).
  * https://github.com/Azure/Azurite#usage-with-azure-storage-sdks-or-tools
  */
-import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { accessSync, constants } from 'node:fs';
 import { resolve } from 'node:path';
-import { freePort } from './free-port.js';
+import { onFreePort, startEmulator } from './emulator-process.js';
 
 export const AZURITE_ACCOUNT = 'devstoreaccount1';
 /** Azurite's documented development key (the same in every installation). */
@@ -57,24 +57,31 @@ export function skipWithoutAzurite(suite: string): boolean {
   return true;
 }
 
-/** A connection string for the development account at `origin`. */
-export function azuriteConnectionString(origin: string): string {
-  return `DefaultEndpointsProtocol=http;AccountName=${AZURITE_ACCOUNT};AccountKey=${AZURITE_KEY};BlobEndpoint=${origin}/${AZURITE_ACCOUNT};`;
+/** A storage account Azurite serves: its name and key. */
+export interface AzuriteAccount {
+  name: string;
+  key: string;
 }
 
-/** A fresh in-memory Blob service with `containers` created. */
-export async function startAzurite(options: { containers?: string[] } = {}): Promise<Azurite> {
+/** The development account every Azurite has. */
+const DEVELOPMENT_ACCOUNT: AzuriteAccount = { name: AZURITE_ACCOUNT, key: AZURITE_KEY };
+
+/** An account of its own, so suites sharing a service that reads storage by account never mix. */
+export function uniqueAzuriteAccount(): AzuriteAccount {
+  return { name: `dp${randomBytes(6).toString('hex')}`, key: randomBytes(32).toString('base64') };
+}
+
+/** A connection string for `account` (the development one by default) at `origin`. */
+export function azuriteConnectionString(origin: string, account: AzuriteAccount = DEVELOPMENT_ACCOUNT): string {
+  return `DefaultEndpointsProtocol=http;AccountName=${account.name};AccountKey=${account.key};BlobEndpoint=${origin}/${account.name};`;
+}
+
+/** A fresh in-memory Blob service with `containers` created, serving `account` (default: the development one). */
+export async function startAzurite(options: { containers?: string[]; account?: AzuriteAccount } = {}): Promise<Azurite> {
   const missing = azuriteMissing();
   if (missing !== null) throw new Error(missing);
-  let server: Azurite | undefined;
-  // A free port can be taken between probing and binding: try a few.
-  for (let attempt = 1; !server; attempt++) {
-    try {
-      server = await launch(await freePort());
-    } catch (error) {
-      if (attempt === 3) throw error;
-    }
-  }
+  const account = options.account ?? DEVELOPMENT_ACCOUNT;
+  const server = await onFreePort((port) => launch(port, account));
   try {
     for (const name of options.containers ?? []) await server.createContainer(name);
   } catch (error) {
@@ -84,54 +91,25 @@ export async function startAzurite(options: { containers?: string[] } = {}): Pro
   return server;
 }
 
-async function launch(port: number): Promise<Azurite> {
+async function launch(port: number, account: AzuriteAccount): Promise<Azurite> {
   const origin = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, [
-    azuriteEntry(), '--inMemoryPersistence', '--skipApiVersionCheck', '--loose', '--disableTelemetry', '--silent',
-    '--blobHost', '127.0.0.1', '--blobPort', String(port),
-  ], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  const keep = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000));
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  let exited = false;
-  const exit = new Promise<void>((done) => child.once('exit', () => ((exited = true), done())));
-  const killNow = () => child.kill('SIGKILL');
-  // A test process that dies without teardown must not leave a server behind.
-  process.once('exit', killNow);
-  const stop = async () => {
-    process.removeListener('exit', killNow);
-    if (!exited) {
-      child.kill('SIGTERM');
-      const timer = setTimeout(killNow, 5000);
-      await exit;
-      clearTimeout(timer);
-    }
-  };
-
-  try {
+  const { pid, stop } = await startEmulator({
+    name: 'Azurite',
+    command: process.execPath,
+    args: [
+      azuriteEntry(), '--inMemoryPersistence', '--skipApiVersionCheck', '--loose', '--disableTelemetry', '--silent',
+      '--blobHost', '127.0.0.1', '--blobPort', String(port),
+    ],
+    options: account === DEVELOPMENT_ACCOUNT ? {} : { env: { ...process.env, AZURITE_ACCOUNTS: `${account.name}:${account.key}` } },
     // Ready once it answers HTTP at all (an unsigned request is refused, which is fine).
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      if (exited) throw new Error(`Azurite exited with code ${child.exitCode} before answering: ${output.trim()}`);
-      try {
-        await fetch(`${origin}/${AZURITE_ACCOUNT}?comp=list`);
-        break;
-      } catch {
-        if (Date.now() > deadline) throw new Error(`Azurite did not answer at ${origin} within 30 s: ${output.trim()}`);
-        await new Promise((ok) => setTimeout(ok, 50));
-      }
-    }
-  } catch (error) {
-    await stop();
-    throw error;
-  }
+    ready: async () => Boolean(await fetch(`${origin}/${account.name}?comp=list`)),
+  });
 
-  const connectionString = (at = origin) => azuriteConnectionString(at);
+  const connectionString = (at = origin) => azuriteConnectionString(at, account);
   return {
-    accountUrl: `${origin}/${AZURITE_ACCOUNT}`,
+    accountUrl: `${origin}/${account.name}`,
     origin,
-    pid: child.pid!,
+    pid: pid!,
     connectionString,
     stop,
     createContainer: async (name, options = {}) => {

@@ -5,11 +5,10 @@
  * a free loopback port; clients reach it with `apiEndpoint: endpoint` or, in a child process,
  * `STORAGE_EMULATOR_HOST=<endpoint>`, and need no credentials.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from './free-port.js';
+import { onFreePort, startEmulator } from './emulator-process.js';
 
 export interface FakeGcsServer {
   /** `http://127.0.0.1:<port>`: the apiEndpoint, or the STORAGE_EMULATOR_HOST value. */
@@ -52,15 +51,7 @@ export function skipWithoutFakeGcsServer(suite: string): boolean {
 export async function startFakeGcsServer(options: { buckets?: string[] } = {}): Promise<FakeGcsServer> {
   const missing = fakeGcsServerMissing();
   if (missing !== null) throw new Error(missing);
-  let server: FakeGcsServer | undefined;
-  // A free port can be taken between probing and binding: try a few.
-  for (let attempt = 1; !server; attempt++) {
-    try {
-      server = await launch(await freePort());
-    } catch (error) {
-      if (attempt === 3) throw error;
-    }
-  }
+  const server = await onFreePort(launch);
   try {
     for (const bucket of options.buckets ?? []) await server.createBucket(bucket);
   } catch (error) {
@@ -72,35 +63,17 @@ export async function startFakeGcsServer(options: { buckets?: string[] } = {}): 
 
 async function launch(port: number): Promise<FakeGcsServer> {
   const endpoint = `http://127.0.0.1:${port}`;
-  const child = spawn(fakeGcsServerBinary(), [
-    '-scheme', 'http', '-host', '127.0.0.1', '-port', String(port), '-backend', 'memory',
-    // Resumable uploads continue at the Location this URL yields.
-    '-external-url', endpoint, '-log-level', 'error',
-  ], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  const keep = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000));
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const killNow = () => child.kill('SIGKILL');
-  // A test process that dies without teardown must not leave a server behind.
-  process.once('exit', killNow);
-
-  const stop = async () => {
-    process.removeListener('exit', killNow);
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      const timer = setTimeout(killNow, 5000);
-      await exited;
-      clearTimeout(timer);
-    }
-  };
-  try {
-    await waitUntilAnswering(endpoint, child, exited, () => output);
-  } catch (error) {
-    await stop();
-    throw error;
-  }
+  const { stop } = await startEmulator({
+    name: 'fake-gcs-server',
+    command: fakeGcsServerBinary(),
+    args: [
+      '-scheme', 'http', '-host', '127.0.0.1', '-port', String(port), '-backend', 'memory',
+      // Resumable uploads continue at the Location this URL yields.
+      '-external-url', endpoint, '-log-level', 'error',
+    ],
+    ready: async () => (await fetch(`${endpoint}/_internal/healthcheck`)).ok,
+    timeoutMs: 20_000,
+  });
   return {
     endpoint,
     port,
@@ -112,21 +85,4 @@ async function launch(port: number): Promise<FakeGcsServer> {
       if (!response.ok) throw new Error(`fake-gcs-server: creating bucket ${name} failed: HTTP ${response.status} ${await response.text()}`);
     },
   };
-}
-
-async function waitUntilAnswering(endpoint: string, child: ChildProcess, exited: Promise<number | null>, output: () => string): Promise<void> {
-  let done = false;
-  void exited.then(() => (done = true));
-  const deadline = Date.now() + 20_000;
-  while (Date.now() < deadline) {
-    if (done) throw new Error(`fake-gcs-server exited with code ${child.exitCode} before answering: ${output().trim()}`);
-    try {
-      const response = await fetch(`${endpoint}/_internal/healthcheck`);
-      if (response.ok) return;
-    } catch {
-      // Not listening yet.
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`fake-gcs-server did not answer at ${endpoint} within 20 s: ${output().trim()}`);
 }

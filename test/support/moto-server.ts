@@ -5,11 +5,10 @@
  * free loopback port; clients reach it with `endpoint` and path-style addressing, and any
  * credentials (MOTO_CREDENTIALS) — moto accepts every signature.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from './free-port.js';
+import { onFreePort, startEmulator } from './emulator-process.js';
 
 export interface MotoServer {
   /** `http://127.0.0.1:<port>`: the S3 endpoint (use path-style addressing). */
@@ -58,51 +57,24 @@ export function skipWithoutMotoServer(suite: string): boolean {
 export async function startMotoServer(): Promise<MotoServer> {
   const missing = motoServerMissing();
   if (missing !== null) throw new Error(missing);
-  // A free port can be taken between probing and binding: try a few.
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await launch(await freePort());
-    } catch (error) {
-      if (attempt === 3) throw error;
-    }
-  }
+  return onFreePort(launch);
 }
 
 async function launch(port: number): Promise<MotoServer> {
   const endpoint = `http://127.0.0.1:${port}`;
-  const child = spawn(motoServerBinary(), ['-H', '127.0.0.1', '-p', String(port)], {
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const { pid, stop } = await startEmulator({
+    name: 'moto_server',
+    command: motoServerBinary(),
+    args: ['-H', '127.0.0.1', '-p', String(port)],
     // moto must not look for real AWS settings of the machine it runs on.
-    env: { ...process.env, AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null', ...MOTO_CREDENTIALS },
+    options: { env: { ...process.env, AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null', ...MOTO_CREDENTIALS } },
+    // S3's ListBuckets (unsigned, which moto accepts): answers once the S3 backend is loaded.
+    ready: async () => (await fetch(`${endpoint}/`)).ok,
   });
-  let output = '';
-  const keep = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000));
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const killNow = () => child.kill('SIGKILL');
-  // A test process that dies without teardown must not leave a server behind.
-  process.once('exit', killNow);
-
-  const stop = async () => {
-    process.removeListener('exit', killNow);
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      const timer = setTimeout(killNow, 5000);
-      await exited;
-      clearTimeout(timer);
-    }
-  };
-  try {
-    await waitUntilAnswering(endpoint, child, exited, () => output);
-  } catch (error) {
-    await stop();
-    throw error;
-  }
   return {
     endpoint,
     port,
-    pid: child.pid,
+    pid,
     stop,
     createBucket: async (name) => {
       // moto takes an unsigned path-style CreateBucket; without a location constraint it is us-east-1.
@@ -110,22 +82,4 @@ async function launch(port: number): Promise<MotoServer> {
       if (!response.ok) throw new Error(`moto: creating bucket ${name} failed: HTTP ${response.status} ${await response.text()}`);
     },
   };
-}
-
-async function waitUntilAnswering(endpoint: string, child: ChildProcess, exited: Promise<number | null>, output: () => string): Promise<void> {
-  let done = false;
-  void exited.then(() => (done = true));
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    if (done) throw new Error(`moto_server exited with code ${child.exitCode} before answering: ${output().trim()}`);
-    try {
-      // S3's ListBuckets (unsigned, which moto accepts): answers once the S3 backend is loaded.
-      const response = await fetch(`${endpoint}/`);
-      if (response.ok) return;
-    } catch {
-      // Not listening yet.
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`moto_server did not answer at ${endpoint} within 30 s: ${output().trim()}`);
 }

@@ -1,5 +1,6 @@
 import type { ExistingField } from './bigquery-client.js';
 import type { BigQueryField } from './bigquery-schema.js';
+import { driftText } from '../target-drift.js';
 
 /**
  * tables.get reports the legacy names of some types (INTEGER for INT64, FLOAT for FLOAT64,
@@ -47,7 +48,5 @@ export function targetDrift(expected: readonly BigQueryField[], existing: readon
       problems.push(`${field.name} is REPEATED, the schema says ${wanted}`);
     }
   }
-  if (missing.length === 0 && problems.length === 0) return null;
-  const parts = [...(missing.length > 0 ? [`lacks column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`] : []), ...problems];
-  return `differs from the schema: ${parts.join('; ')} — migrate the table or regenerate the schema`;
+  return driftText(missing, problems);
 }

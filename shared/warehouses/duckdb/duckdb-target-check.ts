@@ -1,32 +1,13 @@
 import type { TableModel } from '../../model/column.js';
+import { typeTextDrift, type ExistingColumn } from '../target-drift.js';
 import { duckDbReportedType } from './duckdb-types.js';
 
-/** A column of an existing target, as `duckdb_columns()` reports it. */
-export interface ExistingColumn {
-  name: string;
-  type: string;
-}
+export type { ExistingColumn };
 
 /**
- * How an existing target differs from the model, or null when every model column is there with
- * its type. ensureTable never alters a table, so a difference is schema drift (exit 3) that a
- * person resolves; columns the target has beyond the model are allowed (left NULL by loads).
- * The text completes "target main.<table> in <file> …".
+ * How an existing target differs from the model (../target-drift.ts), by the types
+ * `duckdb_columns()` reports; null when it does not. Completes "target main.<table> in <file> …".
  */
 export function targetDrift(model: TableModel, existing: readonly ExistingColumn[]): string | null {
-  const types = new Map(existing.map((c) => [c.name.toLowerCase(), c.type]));
-  const missing: string[] = [];
-  const retyped: string[] = [];
-  for (const column of model.columns) {
-    const actual = types.get(column.name);
-    const expected = duckDbReportedType(column.type);
-    if (actual === undefined) missing.push(column.name);
-    else if (actual !== expected) retyped.push(`${column.name} is ${actual}, the schema says ${expected}`);
-  }
-  if (missing.length === 0 && retyped.length === 0) return null;
-  const parts = [
-    ...(missing.length > 0 ? [`lacks column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`] : []),
-    ...retyped,
-  ];
-  return `differs from the schema: ${parts.join('; ')} — migrate the table or regenerate the schema`;
+  return typeTextDrift(model, existing, duckDbReportedType);
 }

@@ -1,5 +1,6 @@
 import type { TableModel } from '../../model/column.js';
 import { fitsNumeric, redshiftType, reportedTypes } from './redshift-types.js';
+import { driftText } from '../target-drift.js';
 
 /** A column of an existing target, as information_schema.columns reports it (redshift-ddl.ts describeTargetSql). */
 export interface ExistingColumn {
@@ -34,7 +35,5 @@ export function targetDrift(model: TableModel, existing: readonly ExistingColumn
       retyped.push(`${column.name} is ${shown}, the schema says ${redshiftType(type)}`);
     }
   }
-  if (missing.length === 0 && retyped.length === 0) return null;
-  const parts = [...(missing.length > 0 ? [`lacks column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`] : []), ...retyped];
-  return `differs from the schema: ${parts.join('; ')} — migrate the table or regenerate the schema`;
+  return driftText(missing, retyped);
 }

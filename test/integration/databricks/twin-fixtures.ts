@@ -3,22 +3,15 @@
  * scales 0, 10 and 38), its edge values written as real DataPipe AVRO parts, and a small client
  * of the Statement Execution API (plain fetch, as the warehouse adapter will talk to it).
  */
-import { BlobServiceClient, StorageSharedKeyCredential } from '@azure/storage-blob';
-import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { BlobServiceClient } from '@azure/storage-blob';
 import { modelToAvsc } from '../../../shared/avro/avsc-schema.js';
 import { PartWriter } from '../../../shared/avro/part-writer.js';
 import type { Row, TableModel } from '../../../shared/model/column.js';
 import { LocalStore } from '../../../shared/stores/local/local-store.js';
+import { startAzurite, uniqueAzuriteAccount } from '../../support/azurite.js';
 import type { DatabricksFake } from '../../support/databricks-fake.js';
-import { freePort } from '../../support/free-port.js';
 import { column, tableModel } from '../../support/model-fixtures.js';
 import { days, decimal, micros } from '../duckdb/load-fixtures.js';
-
-const ROOT = resolve(import.meta.dirname, '../../..');
 
 export const everything: TableModel = tableModel('APP.EVERYTHING', [
   column('id', { kind: 'int64' }, false),
@@ -136,47 +129,17 @@ export interface AzuriteBlob {
 }
 
 /**
- * Azurite 3.35.0 (the npm dev dependency), blob service only, in memory, on a free loopback port,
- * with one storage account of its own (AZURITE_ACCOUNTS), so suites sharing one Databricks fake
- * never mix their storage. --skipApiVersionCheck: @azure/storage-blob 12.32 sends a newer
- * x-ms-version than 3.35 knows (Azurite README, "API Version Compatible Strategy").
+ * Azurite (test/support/azurite.ts) with one storage account of its own, so suites sharing one
+ * Databricks fake never mix their storage; containers are made readable without credentials.
  */
 export async function startAzuriteBlob(): Promise<AzuriteBlob> {
-  const account = `dp${randomBytes(6).toString('hex')}`;
-  const key = randomBytes(32).toString('base64');
-  const port = await freePort();
-  // In memory, so nothing lands on disk; its own cwd, since Azurite may still write a debug log there.
-  const location = mkdtempSync(join(tmpdir(), 'datapipe-azurite-'));
-  const child = spawn(join(ROOT, 'node_modules/.bin/azurite-blob'), [
-    '--inMemoryPersistence', '--skipApiVersionCheck', '--loose', '--silent',
-    '--blobHost', '127.0.0.1', '--blobPort', String(port),
-  ], { cwd: location, stdio: 'ignore', env: { ...process.env, AZURITE_ACCOUNTS: `${account}:${key}` } });
-  const endpoint = `http://127.0.0.1:${port}/${account}`;
-  const stop = async () => {
-    if (child.exitCode === null) {
-      child.kill('SIGTERM');
-      await new Promise((done) => child.once('exit', done));
-    }
-    rmSync(location, { recursive: true, force: true });
-  };
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    try {
-      await fetch(`${endpoint}?comp=list`);
-      break;
-    } catch {
-      if (Date.now() > deadline || child.exitCode !== null) {
-        await stop();
-        throw new Error(`Azurite did not answer at ${endpoint} within 30 s`);
-      }
-      await new Promise((done) => setTimeout(done, 100));
-    }
-  }
-  const service = new BlobServiceClient(endpoint, new StorageSharedKeyCredential(account, key));
+  const account = uniqueAzuriteAccount();
+  const azurite = await startAzurite({ account });
+  const service = BlobServiceClient.fromConnectionString(azurite.connectionString());
   return {
-    endpoint,
-    account,
-    stop,
+    endpoint: azurite.accountUrl,
+    account: account.name,
+    stop: azurite.stop,
     upload: async (container, files) => {
       const client = service.getContainerClient(container);
       await client.createIfNotExists({ access: 'container' });
