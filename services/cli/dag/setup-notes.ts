@@ -1,7 +1,8 @@
 /**
  * The comment a generated DAG carries above its pod settings where the platform or the cloud needs
  * a one-time setup outside Airflow that the DAG cannot do itself: reaching the cluster (MWAA's
- * kubeconfig) and giving the pods cloud credentials without keys (IRSA on EKS). Text only, built
+ * kubeconfig) and giving the pods cloud credentials without keys (IRSA on EKS, Workload ID on
+ * AKS). Text only, built
  * from the resolved spec, so the same config writes the same bytes.
  */
 import type { DagSpec } from './dag-spec.js';
@@ -11,7 +12,7 @@ const MWAA_DAGS_FOLDER = '/usr/local/airflow/dags/';
 
 /** The comment lines (without `# `) for `spec`; none when nothing needs setting up. */
 export function setupNotes(spec: DagSpec): string[] {
-  return [...clusterAccess(spec), ...awsCredentials(spec)];
+  return [...clusterAccess(spec), ...awsCredentials(spec), ...azureCredentials(spec)];
 }
 
 /**
@@ -59,5 +60,32 @@ function awsCredentials(spec: DagSpec): string[] {
     '(or `eksctl create iamserviceaccount`; or an EKS Pod Identity association instead). The role',
     'reads and writes the staging bucket and calls the Redshift Data API (and reads the secret_arn',
     'secret, when one is set): https://docs.aws.amazon.com/eks/latest/userguide/iam-roles-for-service-accounts.html',
+  ];
+}
+
+/**
+ * On azure the pods reach Blob storage with DefaultAzureCredential, which takes the token that
+ * Microsoft Entra Workload ID injects into pods labelled `azure.workload.identity/use: "true"` whose
+ * service account names a managed identity federated with the cluster's OIDC issuer
+ * (https://learn.microsoft.com/azure/aks/workload-identity-overview) — never a key.
+ */
+function azureCredentials(spec: DagSpec): string[] {
+  if (spec.cloud !== 'azure') return [];
+  const { namespace, serviceAccount } = spec.pod;
+  if (serviceAccount === undefined) {
+    return [
+      `Azure credentials: the pods run as the default service account of namespace "${namespace}". Set`,
+      'airflow.service_account to one federated with a managed identity (Workload ID), so the pods',
+      'reach the staging container without any key.',
+    ];
+  }
+  return [
+    `Azure credentials: the pods run as service account "${serviceAccount}" in namespace "${namespace}",`,
+    'labelled for Microsoft Entra Workload ID. Federate it with a managed identity that has Storage',
+    'Blob Data Contributor on the staging container, then',
+    `  az identity federated-credential create --name datapipe --identity-name <identity> --resource-group <group> --issuer <the cluster's OIDC issuer URL> --subject system:serviceaccount:${namespace}:${serviceAccount}`,
+    `  kubectl annotate serviceaccount -n ${namespace} ${serviceAccount} azure.workload.identity/client-id=<the identity's client id>`,
+    'No key is in the image, this file or the Secret; the Databricks token stays in the Secret (or use',
+    'auth: entra-id): https://learn.microsoft.com/azure/aks/workload-identity-deploy-cluster',
   ];
 }

@@ -37,8 +37,16 @@ describe('setup notes above a DAG\'s pod settings', () => {
     ]);
   });
 
-  it('the other clouds and platforms need none, so their DAGs are unchanged', async () => {
-    for (const fixture of ['gcp', 'azure', 'local'] as const) {
+  it('azure pods are told how to federate their service account with a managed identity (Workload ID)', async () => {
+    const [spec] = await fixtureSpecs('azure');
+    const notes = setupNotes(spec!);
+    expect(notes[0]).toBe(`Azure credentials: the pods run as service account "${spec!.pod.serviceAccount}" in namespace "${spec!.pod.namespace}",`);
+    expect(notes).toContain(`  kubectl annotate serviceaccount -n ${spec!.pod.namespace} ${spec!.pod.serviceAccount} azure.workload.identity/client-id=<the identity's client id>`);
+    expect(notes.join('\n')).not.toMatch(/AccountKey|token:/);
+  });
+
+  it('the other clouds need none, so their DAGs are unchanged', async () => {
+    for (const fixture of ['gcp', 'local'] as const) {
       for (const spec of await fixtureSpecs(fixture)) expect(setupNotes(spec), spec.fileName).toEqual([]);
     }
   });

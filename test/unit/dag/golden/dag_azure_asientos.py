@@ -78,6 +78,13 @@ class DataPipePodOperator(KubernetesPodOperator):
 
 
 # Platform profile: aks — Azure Kubernetes Service (Workload ID).
+# Azure credentials: the pods run as service account "etl-runner" in namespace "data",
+# labelled for Microsoft Entra Workload ID. Federate it with a managed identity that has Storage
+# Blob Data Contributor on the staging container, then
+#   az identity federated-credential create --name datapipe --identity-name <identity> --resource-group <group> --issuer <the cluster's OIDC issuer URL> --subject system:serviceaccount:data:etl-runner
+#   kubectl annotate serviceaccount -n data etl-runner azure.workload.identity/client-id=<the identity's client id>
+# No key is in the image, this file or the Secret; the Databricks token stays in the Secret (or use
+# auth: entra-id): https://learn.microsoft.com/azure/aks/workload-identity-deploy-cluster
 POD_SETTINGS = {
     "namespace": "data",
     "in_cluster": True,
