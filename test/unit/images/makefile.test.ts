@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { chmod, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -21,6 +21,21 @@ async function fakeDocker(engineUp: boolean): Promise<{ bin: string; log: string
   ].join('\n'));
   await chmod(join(bin, 'docker'), 0o755);
   return { bin, log };
+}
+
+/**
+ * A PATH holding every program of /usr/bin and /bin but docker (a machine where Debian's docker.io
+ * is installed, as on CI, has /usr/bin/docker).
+ */
+async function pathWithoutDocker(): Promise<string> {
+  const bin = await mkdtemp(join(tmpdir(), 'datapipe-no-docker-'));
+  for (const folder of ['/usr/bin', '/bin']) {
+    for (const name of await readdir(folder)) {
+      if (/^docker/.test(name)) continue;
+      await symlink(join(folder, name), join(bin, name)).catch(() => undefined);
+    }
+  }
+  return bin;
 }
 
 /** The Makefile's build settings, which make also takes from the environment: none set unless a test sets them. */
@@ -50,8 +65,8 @@ describe('make build / push', () => {
     expect(await readFile(docker.log, 'utf8')).toBe('info\ninfo\n');
   });
 
-  it('the same when there is no docker command at all', () => {
-    const outcome = make(['build'], { path: '/usr/bin:/bin' });
+  it('the same when there is no docker command at all', async () => {
+    const outcome = make(['build'], { path: await pathWithoutDocker() });
     expect(outcome.code).toBe(2);
     expect(outcome.stderr).toMatch(NO_ENGINE);
   });
