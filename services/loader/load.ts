@@ -67,13 +67,14 @@ export async function load(ctx: LoadContext): Promise<LoadSummary | null> {
   const watermark = kind && first.mode === 'incremental' ? maxWatermark(kind, first.window.baseState?.watermark ?? null, seen) : null;
 
   const parts = manifests.flatMap((m) => m.files).map((f) => ({ ...f, uri: ctx.store.uri(f.key) }));
+  const partsByKey = new Map(parts.map((p) => [p.key, p]));
   const expectedRows = manifests.reduce((sum, m) => sum + m.rows, 0);
   log.info({ phase: 'load', files: parts.length, rows: expectedRows }, 'loading');
   const started = performance.now();
   const result = await ctx.warehouse.load({
     model, mode: first.mode, runId, baseRunId, partitionColumn: partition?.name ?? null, parts, expectedRows, watermark,
     openPart: async (key) => {
-      const part = parts.find((p) => p.key === key);
+      const part = partsByKey.get(key);
       if (!part) throw new ContractError(`${key} is not listed in the manifests of run ${runId}`);
       return openStagedPart(ctx.store, part);
     },

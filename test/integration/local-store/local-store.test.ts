@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { LockBusyError, TerminalError } from '../../../shared/errors.js';
+import { acquireLock } from '../../../shared/stores/local/local-lock.js';
 import { LocalStore } from '../../../shared/stores/local/local-store.js';
 import { describeObjectStoreContract, putListedKeys } from '../../support/object-store-contract.js';
 
@@ -166,11 +167,17 @@ describe('LocalStore (a folder as the staging bucket)', () => {
       const lock = join(root, 'erp', 'ventas', '_state.json.lock');
       const dead = spawnSync(process.execPath, ['-e', '0']).pid;
       await writeFile(lock, `${JSON.stringify({ pid: dead, host: hostname(), since: new Date().toISOString() })}\n`);
-      const started = performance.now();
       await store.putIfVersion(KEY, 'v2', versionOf('v1'));
-      expect(performance.now() - started).toBeLessThan(1_000);
       expect(await store.get(KEY)).toEqual(Buffer.from('v2'));
       expect(await filesOnDisk(root)).toEqual([KEY]);
+
+      // "At once": on a clock already past the writer's wait on its first look, only a lock
+      // broken on that first look can be taken; one judged live would be reported busy.
+      await writeFile(lock, `${JSON.stringify({ pid: dead, host: hostname(), since: new Date().toISOString() })}\n`);
+      let tick = 0;
+      const handle = await acquireLock(lock, KEY, () => (tick += 10_000));
+      await handle.close();
+      expect(JSON.parse(await readFile(lock, 'utf8'))).toEqual({ pid: process.pid, host: hostname(), since: new Date(30_000).toISOString() });
     });
 
     it('judges a lock of another host, or without a holder, by its age alone', async () => {

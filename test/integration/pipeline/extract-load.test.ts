@@ -4,19 +4,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { extract } from '../../../services/extractor/extract.js';
 import { load } from '../../../services/loader/load.js';
 import { formatAvsc, modelToAvsc } from '../../../shared/avro/avsc-schema.js';
-import { findTable, loadConfig, type LoadedConfig } from '../../../shared/config/load-config.js';
+import { findTable } from '../../../shared/config/load-config.js';
 import { silentLogger } from '../../../shared/log.js';
-import type { TableModel } from '../../../shared/model/column.js';
 import { reconcile } from '../../../shared/pipeline/reconcile.js';
-import { applyTableSpec } from '../../../shared/pipeline/table-contract.js';
-import { connectPostgres } from '../../../shared/sources/postgres/postgres-source.js';
 import type { Source } from '../../../shared/sources/source.js';
 import { LocalStore } from '../../../shared/stores/local/local-store.js';
 import { readDuckDbRows } from '../../../shared/warehouses/duckdb/duckdb-readback.js';
 import { openDuckDbWarehouse } from '../../../shared/warehouses/duckdb/duckdb-warehouse.js';
-import { workspace } from '../../support/cli.js';
-import { startPostgres, type PostgresHandle } from '../../support/postgres-server.js';
-import { createAllTypes, dropSchema, GENERATED_ROWS } from '../postgres/all-types-fixture.js';
+import { GENERATED_ROWS } from '../postgres/all-types-fixture.js';
+import { objectPathOnly, openAllTypesWorkspace, type AllTypesWorkspace } from './all-types-workspace.js';
 
 /**
  * extract() and load() in one process over every PostgreSQL type: once through the source's
@@ -25,68 +21,31 @@ import { createAllTypes, dropSchema, GENERATED_ROWS } from '../postgres/all-type
  * the source value for value.
  */
 
-let handle: PostgresHandle;
-let schema: string;
-let dir: string;
-let loaded: LoadedConfig;
-let model: TableModel;
+let ws: AllTypesWorkspace;
 
 beforeAll(async () => {
-  handle = await startPostgres();
-  schema = await createAllTypes(handle);
-  dir = await workspace('extract-load');
-  process.env.DATAPIPE_IT_PG_PASSWORD = handle.config.password ?? '';
-  const { host, port, database, user } = handle.config;
-  await writeFile(join(dir, 'config.yaml'), `
-project: { name: it }
-source:
-  type: postgres
-  connection: { host: ${host}, port: ${port}, database: ${database}, user: ${user}, password: "\${DATAPIPE_IT_PG_PASSWORD}" }
-  schema: ${schema}
-destination: { cloud: local }
-staging: { codec: snappy, part_size_mb: 1, batch_rows: 64 }
-tables:
-  - { name: tipos_todos, load_mode: incremental, partition_column: c_ts, primary_keys: [id], null_watermark: include, lookback: 1d }
-`);
-  loaded = await loadConfig(join(dir, 'config.yaml'));
-  const source = await connectPostgres(handle.config, schema, silentLogger);
-  try {
-    model = applyTableSpec(await source.describe('tipos_todos', { profile: true }), findTable(loaded, 'tipos_todos'));
-  } finally {
-    await source.close();
-  }
-  await mkdir(join(dir, 'schemas'));
-  await writeFile(join(dir, 'schemas', 'tipos_todos.avsc'), formatAvsc(modelToAvsc(model)));
+  ws = await openAllTypesWorkspace('extract-load', 'codec: snappy, part_size_mb: 1, batch_rows: 64', 'lookback: 1d');
+  await mkdir(join(ws.dir, 'schemas'));
+  await writeFile(join(ws.dir, 'schemas', 'tipos_todos.avsc'), formatAvsc(modelToAvsc(ws.model)));
 });
 
 afterAll(async () => {
-  if (schema) await dropSchema(handle, schema);
-  await handle?.stop();
+  await ws?.close();
 });
-
-/** The source with its transcoder hidden: the extractor must fall back to read() + write(rows). */
-function objectPathOnly(source: Source): Source {
-  return {
-    describe: (t, o) => source.describe(t, o),
-    windowHigh: (m, c) => source.windowHigh(m, c),
-    countNulls: (m, c) => source.countNulls(m, c),
-    read: (plan) => source.read(plan),
-    close: () => source.close(),
-  };
-}
 
 describe.each([
   { path: 'transcoder (readEncoded + writeEncoded)', wrap: (s: Source) => s, folder: 'encoded' },
   { path: 'object path (read + write)', wrap: objectPathOnly, folder: 'objects' },
 ])('extract → load through the $path', ({ wrap, folder }) => {
   it('defers rows stamped past the source clock, re-reads the lookback, and a full load equals the source exactly', async () => {
+    const { dir, loaded, model } = ws;
     const table = findTable(loaded, 'tipos_todos');
     const store = new LocalStore(join(dir, folder, 'staging'));
     const warehousePath = join(dir, folder, 'warehouse.duckdb');
     const common = { config: loaded.config, configPath: loaded.path, store, prefix: undefined, schemasDir: join(dir, 'schemas'), log: silentLogger };
 
     const runOnce = async (runId: string, spec: typeof table) => {
-      const source = wrap(await connectPostgres(handle.config, schema, silentLogger));
+      const source = wrap(await ws.connect());
       try {
         const manifest = await extract({ ...common, table: spec, source, runId });
         const warehouse = await openDuckDbWarehouse(warehousePath, silentLogger);
@@ -100,7 +59,7 @@ describe.each([
       }
     };
     const verify = async () => {
-      const source = await connectPostgres(handle.config, schema, silentLogger);
+      const source = await ws.connect();
       try {
         return await reconcile(model, source.read({ model, batchSize: 50 }), readDuckDbRows(warehousePath, model));
       } finally {

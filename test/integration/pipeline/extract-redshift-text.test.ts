@@ -6,18 +6,14 @@ import { extract } from '../../../services/extractor/extract.js';
 import { canUseEncodedPath, type AvroEncoding } from '../../../shared/avro/avro-encoding.js';
 import { formatAvsc, modelToAvsc, schemaFingerprint } from '../../../shared/avro/avsc-schema.js';
 import { readAvroRecords } from '../../../shared/avro/part-reader.js';
-import { findTable, loadConfig, type LoadedConfig } from '../../../shared/config/load-config.js';
+import { findTable } from '../../../shared/config/load-config.js';
 import { silentLogger } from '../../../shared/log.js';
-import type { Row, TableModel } from '../../../shared/model/column.js';
+import type { Row } from '../../../shared/model/column.js';
 import type { Manifest } from '../../../shared/pipeline/manifest.js';
-import { applyTableSpec } from '../../../shared/pipeline/table-contract.js';
-import { connectPostgres } from '../../../shared/sources/postgres/postgres-source.js';
-import type { Source } from '../../../shared/sources/source.js';
 import { LocalStore } from '../../../shared/stores/local/local-store.js';
-import { workspace } from '../../support/cli.js';
-import { startPostgres, type PostgresHandle } from '../../support/postgres-server.js';
 import { expectedTextRows } from '../../unit/avro/redshift-text-expected.js';
-import { createAllTypes, dropSchema, GENERATED_ROWS } from '../postgres/all-types-fixture.js';
+import { GENERATED_ROWS } from '../postgres/all-types-fixture.js';
+import { objectPathOnly, openAllTypesWorkspace, type AllTypesWorkspace } from './all-types-workspace.js';
 
 /**
  * extract() over every PostgreSQL type with a committed redshift-text `.avsc` (docs/encodings.md)
@@ -28,56 +24,19 @@ import { createAllTypes, dropSchema, GENERATED_ROWS } from '../postgres/all-type
  * (`canUseEncodedPath`).
  */
 
-let handle: PostgresHandle;
-let schema: string;
-let dir: string;
-let loaded: LoadedConfig;
-let model: TableModel;
+let ws: AllTypesWorkspace;
 
 beforeAll(async () => {
-  handle = await startPostgres();
-  schema = await createAllTypes(handle);
-  dir = await workspace('extract-redshift-text');
-  process.env.DATAPIPE_IT_PG_PASSWORD = handle.config.password ?? '';
-  const { host, port, database, user } = handle.config;
-  await writeFile(join(dir, 'config.yaml'), `
-project: { name: it }
-source:
-  type: postgres
-  connection: { host: ${host}, port: ${port}, database: ${database}, user: ${user}, password: "\${DATAPIPE_IT_PG_PASSWORD}" }
-  schema: ${schema}
-destination: { cloud: local }
-staging: { codec: deflate, part_size_mb: 1, batch_rows: 64 }
-tables:
-  - { name: tipos_todos, load_mode: incremental, partition_column: c_ts, primary_keys: [id], null_watermark: include }
-`);
-  loaded = await loadConfig(join(dir, 'config.yaml'));
-  const source = await connectPostgres(handle.config, schema, silentLogger);
-  try {
-    model = applyTableSpec(await source.describe('tipos_todos', { profile: true }), findTable(loaded, 'tipos_todos'));
-  } finally {
-    await source.close();
-  }
+  ws = await openAllTypesWorkspace('extract-redshift-text', 'codec: deflate, part_size_mb: 1, batch_rows: 64');
 });
 
 afterAll(async () => {
-  if (schema) await dropSchema(handle, schema);
-  await handle?.stop();
+  await ws?.close();
 });
-
-/** The source with its transcoder hidden: rows go through read() + PartWriter.write(). */
-function objectPathOnly(source: Source): Source {
-  return {
-    describe: (t, o) => source.describe(t, o),
-    windowHigh: (m, c) => source.windowHigh(m, c),
-    countNulls: (m, c) => source.countNulls(m, c),
-    read: (plan) => source.read(plan),
-    close: () => source.close(),
-  };
-}
 
 /** One extraction under `encoding`, into its own staging folder; the manifest and every record, by id. */
 async function extractWith(encoding: AvroEncoding): Promise<{ manifest: Manifest; records: Row[]; staging: string }> {
+  const { dir, loaded, model } = ws;
   const schemasDir = join(dir, encoding, 'schemas');
   await mkdir(schemasDir, { recursive: true });
   const avsc = modelToAvsc(model, { encoding });
@@ -85,7 +44,7 @@ async function extractWith(encoding: AvroEncoding): Promise<{ manifest: Manifest
   await writeFile(join(schemasDir, 'tipos_todos.avsc'), formatAvsc(avsc));
   const staging = join(dir, encoding, 'staging');
   const store = new LocalStore(staging);
-  const source = objectPathOnly(await connectPostgres(handle.config, schema, silentLogger));
+  const source = objectPathOnly(await ws.connect());
   let manifest: Manifest;
   try {
     manifest = await extract({
@@ -112,7 +71,7 @@ describe('extract with a redshift-text schema (object path, real PostgreSQL)', (
     expect(text.manifest.window.maxSeen).not.toBeNull();
     expect(text.manifest.window.maxSeen).toBe(standard.manifest.window.maxSeen);
     expect(text.manifest.schemaFingerprint).not.toBe(standard.manifest.schemaFingerprint);
-    expect(text.records).toEqual(expectedTextRows(model, standard.records));
+    expect(text.records).toEqual(expectedTextRows(ws.model, standard.records));
     const edge = text.records.find((r) => r.id === 2)!;
     expect(edge).toMatchObject({
       c_num: '-9999999999999999999999999999.9999999999', c_neg: '-0.01', c_bytea: '', c_date: '0001-01-01',
