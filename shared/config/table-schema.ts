@@ -51,6 +51,15 @@ export const tableSchema = z
     null_watermark: z.enum(['include', 'fail']).default('fail')
       .describe('Rows whose partition_column is NULL: include (re-read every run) or fail the run (default fail)'),
     chunks: wholeNumber({ min: 1, max: 1024, example: 4, description: 'Parallel extractor pods reading disjoint slices (default 1)' }).default(1),
+    deletes: z.enum(['ignore', 'detect', 'propagate']).default('ignore')
+      .describe('Rows deleted at the source: ignore them, detect them after each load (a warning, and differences for datapipe verify), or propagate them (delete them in the warehouse after the load); default ignore'),
+    max_delete_fraction: z.number({ error: 'is not a number — a fraction of the target\'s rows between 0 and 1, e.g. 0.05' })
+      .min(0, { error: 'is below 0 — a fraction between 0 and 1, e.g. 0.05' })
+      .max(1, { error: 'is above 1 — a fraction between 0 and 1, e.g. 0.05' })
+      .default(0.1)
+      .describe('deletes: propagate refuses (exit 3) to delete more than this fraction of the target\'s rows in one load (default 0.1)'),
+    verify: z.enum(['daily', 'weekly', 'never']).default('never')
+      .describe('generate dag: run datapipe verify after the load every day, on Mondays, or never (default never)'),
     columns: z.record(columnName('Source column name'), columnOverride)
       .describe('Per-column overrides, keyed by source column name')
       .optional(),

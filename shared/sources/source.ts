@@ -1,4 +1,5 @@
 import type { Row, TableModel } from '../model/column.js';
+import type { VerifySide } from '../verify/verify-side.js';
 
 /** Per-column overrides from config.yaml (`columns: { MONTO: { type: "decimal(18,2)" } }`). */
 export interface ColumnOverride {
@@ -96,6 +97,12 @@ export interface Source {
    * `ReadPlan.snapshot`, so all chunks — and retries of the run — read the same state.
    */
   snapshot?(model: TableModel, chunks: number): Promise<string>;
+
+  /**
+   * Optional capability: runs `work` on a side reading `model` at one consistent snapshot
+   * (PostgreSQL REPEATABLE READ, Oracle AS OF SCN): `datapipe verify`'s source side (docs/verify.md).
+   */
+  verifySession?<T>(model: TableModel, work: (side: VerifySide) => Promise<T>): Promise<T>;
 
   close(): Promise<void>;
 }

@@ -8,6 +8,7 @@ import type { AvroCodec } from '../avro/codecs.js';
 import type { AvroEncoding } from '../avro/avro-encoding.js';
 import type { DestinationConfig, TableSpec } from '../config/config-schema.js';
 import type { TableModel } from '../model/column.js';
+import type { VerifyDialect } from '../verify/verify-dialect.js';
 import type { SqlDialect } from './sql/sql-dialect.js';
 
 /** A file `generate schema` writes beside `schemas/<table>.avsc`. */
@@ -21,6 +22,8 @@ export interface WarehouseCapabilities {
   /** The engine's name, for messages and the README. */
   readonly name: string;
   readonly dialect: SqlDialect;
+  /** How `datapipe verify` computes canonical text and row hashes in this engine (docs/verify.md). */
+  readonly verify: VerifyDialect;
   /**
    * Where loads read the staged parts: the warehouse itself reads URIs of these schemes (load jobs,
    * COPY, read_files), or the client streams the parts' bytes in (`stream`).

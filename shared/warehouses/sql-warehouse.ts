@@ -11,6 +11,8 @@ import type { WarehouseCapabilities } from './capabilities.js';
 import {
   commitStatements, countSql, latestLoadSql, mustNotBeNull, stageCheckSql, STALE_RUN_MARKER, type LoadParams,
 } from './sql/load-sql.js';
+import { chunked, deleteKeysSql, MAX_LIST, type VerifyTable } from '../verify/verify-sql.js';
+import type { VerifySide } from '../verify/verify-side.js';
 import type { ParamValue, ResultRow, WarehouseDriver } from './warehouse-driver.js';
 import type { LoadMode, LoadRequest, LoadResult, RecordedLoad, Warehouse } from './warehouse.js';
 
@@ -71,8 +73,33 @@ export class SqlWarehouse implements Warehouse {
     return row ? recordedLoad(row) : null;
   }
 
+  verifySession<T>(model: TableModel, work: (side: VerifySide) => Promise<T>): Promise<T> {
+    const table = this.verifyTable(model);
+    return this.driver.withSession({ table: model.name }, (session) => work({
+      table,
+      query: (sql, params, label) => session.query(sql, params, label),
+    }));
+  }
+
+  async deleteKeys(model: TableModel, keys: readonly string[]): Promise<void> {
+    if (keys.length === 0) return;
+    const table = this.verifyTable(model);
+    const params: Record<string, ParamValue> = {};
+    const statements = chunked(keys).map((chunk, i) => {
+      const bound = deleteKeysSql(table, chunk, i * MAX_LIST);
+      Object.assign(params, bound.params);
+      return bound.sql;
+    });
+    await this.driver.withSession({ table: model.name }, (session) => session.transaction(statements, params));
+  }
+
   close(): Promise<void> {
     return this.driver.close();
+  }
+
+  private verifyTable(model: TableModel): VerifyTable {
+    const dialect = this.driver.capabilities.verify;
+    return { dialect, model, from: this.driver.tables(model, 'verify').target, column: (c) => dialect.quote(c.name) };
   }
 
   /** The continuity check failed inside the transaction: say which run got there first. */

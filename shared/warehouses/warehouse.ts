@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { TableModel } from '../model/column.js';
+import type { VerifySide } from '../verify/verify-side.js';
 import type { WarehouseCapabilities } from './capabilities.js';
 
 export type LoadMode = 'incremental' | 'full';
@@ -70,6 +71,16 @@ export interface Warehouse {
 
   /** The table's latest load recorded in `_datapipe_loads` (created by ensureTable), or null. */
   latestLoad(table: string): Promise<RecordedLoad | null>;
+
+  /** Runs `work` on one session reading `model`'s target: `datapipe verify`'s warehouse side (docs/verify.md). */
+  verifySession<T>(model: TableModel, work: (side: VerifySide) => Promise<T>): Promise<T>;
+
+  /**
+   * Deletes the target rows with these canonical keys (`deletes: propagate`), in one transaction
+   * where the engine has them, else statement by statement (each a batch of keys; re-running
+   * finishes what a crash left).
+   */
+  deleteKeys(model: TableModel, keys: readonly string[]): Promise<void>;
 
   close(): Promise<void>;
 }

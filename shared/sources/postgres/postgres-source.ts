@@ -18,6 +18,8 @@ import { classifyPostgresError, type PostgresErrorContext } from './postgres-err
 import { readEncodedBatches, readRows, type ReadPath } from './postgres-read.js';
 import { columnOf, qualifiedTable, quoteIdent, windowHighSql } from './postgres-sql.js';
 import { wholeNumber } from './postgres-binary-values.js';
+import { withPostgresSide } from './postgres-verify.js';
+import type { VerifySide } from '../../verify/verify-side.js';
 
 export interface PostgresSourceOptions {
   /** Schema holding the tables; `public` when absent. */
@@ -141,6 +143,11 @@ export class PostgresSource implements Source {
    * Runs `work` on a pooled connection, classifying whatever the driver throws; a lost, reset or
    * stalled connection is retried on a new one (catalog reads change nothing).
    */
+  /** `datapipe verify`'s source side: every query in one REPEATABLE READ snapshot (postgres-verify.ts). */
+  verifySession<T>(model: TableModel, work: (side: VerifySide) => Promise<T>): Promise<T> {
+    return this.withClient(`verifying ${this.schema}.${model.sourceName}`, (client) => withPostgresSide(client, model, work));
+  }
+
   private async withClient<T>(what: string, work: (client: PostgresPoolClient) => Promise<T>): Promise<T> {
     return withRetry(async () => {
       let client: PostgresPoolClient | undefined;

@@ -6,12 +6,14 @@
  */
 import type { WarehouseCapabilities } from '../capabilities.js';
 import { BIGQUERY_DIALECT } from './bigquery-dialect.js';
+import { BIGQUERY_VERIFY } from './bigquery-verify.js';
 import { bigQueryDdlFile } from './bigquery-ddl.js';
 import { bigQuerySchema } from './bigquery-schema.js';
 
 export const BIGQUERY_CAPABILITIES: WarehouseCapabilities = {
   name: 'BigQuery',
   dialect: BIGQUERY_DIALECT,
+  verify: BIGQUERY_VERIFY,
   reads: { from: 'uri', schemes: ['gs'] },
   codecs: ['null', 'deflate', 'snappy'],
   encoding: 'standard',

@@ -8,12 +8,14 @@
  */
 import type { WarehouseCapabilities } from '../capabilities.js';
 import { DATABRICKS_DIALECT } from './databricks-dialect.js';
+import { DATABRICKS_VERIFY } from './databricks-verify.js';
 import { databricksDdlFile } from './databricks-ddl.js';
 import { DATABRICKS_MAX_DECIMAL_PRECISION } from './databricks-types.js';
 
 export const DATABRICKS_CAPABILITIES: WarehouseCapabilities = {
   name: 'Databricks',
   dialect: DATABRICKS_DIALECT,
+  verify: DATABRICKS_VERIFY,
   reads: { from: 'uri', schemes: ['abfss'] },
   codecs: ['null', 'deflate', 'snappy'],
   encoding: 'standard',

@@ -10,11 +10,13 @@
 import type { WarehouseCapabilities } from '../capabilities.js';
 import { redshiftDdlFile } from './redshift-ddl.js';
 import { REDSHIFT_DIALECT } from './redshift-dialect.js';
+import { REDSHIFT_VERIFY } from './redshift-verify.js';
 import { REDSHIFT_MAX_DECIMAL_PRECISION } from './redshift-types.js';
 
 export const REDSHIFT_CAPABILITIES: WarehouseCapabilities = {
   name: 'Redshift',
   dialect: REDSHIFT_DIALECT,
+  verify: REDSHIFT_VERIFY,
   reads: { from: 'uri', schemes: ['s3'] },
   codecs: ['null', 'deflate', 'snappy'],
   encoding: 'redshift-text',
