@@ -14,7 +14,8 @@
  * side by side (212 MB, 143 MB of it DuckDB); the bundle of one role is a few MB. New adapters need
  * no change here: whatever the entrypoint imports is bundled.
  *
- * Roles: each image leaves out the adapters of the other's job. An adapter is a folder
+ * Roles: the extractor leaves out the warehouses; the loader keeps the sources, which `loader verify`
+ * and `deletes: detect|propagate` read (docs/verify.md), each loaded only when used. An adapter is a folder
  * `shared/<sources|stores|warehouses>/<name>/`, loaded by its registry with `import()`; a left-out
  * adapter is replaced by a module that throws a TerminalError (exit 2, one line) when imported. A
  * static import of a left-out adapter fails the build: it would pull the adapter in everywhere.
@@ -53,9 +54,6 @@ export const LOCAL_CLOUD_FIX = "rebuild it with --build-arg LOCAL_CLOUD=true (ma
 export function leftOut(role: Role, adapter: Adapter, localCloud: boolean): string | null {
   if (role === 'extractor' && adapter.kind === 'warehouses') {
     return `the extractor image holds no warehouse (${adapter.name}): loading is the loader image's job — run datapipe/loader`;
-  }
-  if (role === 'loader' && adapter.kind === 'sources') {
-    return `the loader image holds no source driver (${adapter.name}): reading the source is the extractor image's job — run datapipe/extractor`;
   }
   if (role === 'loader' && adapter.kind === 'warehouses' && adapter.name === 'duckdb' && !localCloud) {
     return `destination.cloud local: this loader image was built without DuckDB, the local cloud's warehouse — ${LOCAL_CLOUD_FIX}`;

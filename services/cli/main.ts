@@ -14,6 +14,7 @@ import { generateDagCommand } from './commands/generate-dag.js';
 import { initCommand } from './commands/init.js';
 import { runTablesCommand } from './commands/run.js';
 import { validateCommand } from './commands/validate.js';
+import { verifyCommand } from './commands/verify.js';
 
 /** `datapipe`: the CLI that sets a workspace up, generates what the containers need, and runs tables locally. */
 const log = createLogger();
@@ -44,6 +45,15 @@ const parser = yargs(hideBin(process.argv))
     .option('config', { type: 'string', demandOption: true })
     .option('cloud', { choices: CLOUDS }),
   (argv) => runCommand(log, () => runTablesCommand({ table: argv.table, all: argv.all, config: argv.config, cloud: argv.cloud, log })))
+  .command('verify [table]', 'prove the warehouse equals the source: profiles and row hashes computed inside both engines; exit 3 when they differ', (y) => y
+    .positional('table', { type: 'string', describe: 'a table listed in the config' })
+    .option('all', { type: 'boolean', default: false, describe: 'every table in the config' })
+    .option('config', { type: 'string', demandOption: true })
+    .option('cloud', { choices: CLOUDS })
+    .option('level', { choices: [1, 2] as const, default: 2 as const, describe: '1: profiles (counts, min, max, sums); 2: profiles and row hashes down to the differing keys' })
+    .option('show', { type: 'number', default: 10, describe: 'differing rows shown per table, at most' })
+    .option('json', { type: 'boolean', default: false, describe: 'one JSON document on stdout instead of the table' }),
+  (argv) => runCommand(log, () => verifyCommand({ table: argv.table, all: argv.all, config: argv.config, cloud: argv.cloud, level: argv.level, show: argv.show, json: argv.json, log })))
   .command('demo', 'an embedded end-to-end migration: PostgreSQL (PGlite) → AVRO → DuckDB, no setup', (y) => y
     .option('dir', { type: 'string', default: '.datapipe/demo', describe: 'workspace the demo writes to' })
     .option('rows', { type: 'number', default: 100_000, describe: 'rows in VENTAS_CABECERA' }),

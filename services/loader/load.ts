@@ -31,6 +31,8 @@ export interface LoadContext {
 export interface LoadSummary extends LoadResult {
   runId: string;
   watermark: string | null;
+  /** Rows deleted at the source, found (and deleted under `propagate`) after the load. */
+  deletes?: { found: number; deleted: number };
 }
 
 /**

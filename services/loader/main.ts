@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 /**
- * Container entrypoint: `loader --table <T> [--cloud <c>] [--config <p>] [--run-id <id>]`.
+ * Container entrypoint: `loader --table <T> [--cloud <c>] [--config <p>] [--run-id <id>]`, or
+ * `loader verify --table <T> [--level 1|2] [--show N]` to verify the table against its source
+ * (docs/verify.md): a DAG's verify task runs this image in that mode.
  * The SIGTERM handler comes first; everything slow to load (yargs, pino, DuckDB, the cloud SDKs)
  * is imported after it, so a SIGTERM while the process starts exits 1 with one line.
  */
@@ -16,10 +18,14 @@ const [{ default: yargs }, { hideBin }, { createLogger }, { runArgsOptions }, { 
   import('../runtime/pipeline-run.js'), import('../runtime/run-command.js'), import('../runtime/usage.js'),
 ]);
 
-const argv = await yargs(hideBin(process.argv))
+const [first, ...rest] = hideBin(process.argv);
+const verify = first === 'verify';
+const argv = await yargs(verify ? rest : hideBin(process.argv))
   .scriptName('loader')
-  .usage('$0 --table <TABLE> [--cloud <cloud>] [--config <path>] [--run-id <id>]')
+  .usage('$0 [verify] --table <TABLE> [--cloud <cloud>] [--config <path>] [--run-id <id>]')
   .options(runArgsOptions)
+  .option('level', { choices: [1, 2] as const, default: 2 as const, describe: 'verify: 1 profiles only, 2 profiles and row hashes' })
+  .option('show', { type: 'number', default: 10, describe: 'verify: differing rows shown, at most' })
   .strict()
   .fail(usageFailure('loader'))
   .parse();
@@ -28,6 +34,11 @@ const log = createLogger();
 shutdown.attach(log);
 await runCommand(log, async () => {
   const args = { table: argv.table, cloud: argv.cloud as Cloud | undefined, config: argv.config, runId: argv['run-id'] };
+  if (verify) {
+    const { verifyTables } = await import('../runtime/verify-tables.js');
+    await verifyTables({ tables: [argv.table], config: argv.config, cloud: args.cloud, level: argv.level, show: argv.show, json: false, log });
+    return;
+  }
   await runLoader(await prepareRun(args), args, log);
 });
 

@@ -6,7 +6,7 @@ import { TerminalError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/log.js';
 import type { Manifest } from '../../shared/pipeline/manifest.js';
 import { newRunId, normalizeRunId, parseChunk } from '../../shared/pipeline/run-id.js';
-import { schemasDir } from '../../shared/pipeline/table-contract.js';
+import { readCommittedSchema, schemasDir } from '../../shared/pipeline/table-contract.js';
 import { openSource } from '../../shared/sources/registry.js';
 import { openStaging } from '../../shared/stores/registry.js';
 import { openWarehouse, warehouseCapabilities } from '../../shared/warehouses/registry.js';
@@ -65,16 +65,32 @@ export async function runExtractor(prepared: PreparedRun, args: RunArgs, log: Lo
   }
 }
 
-/** The loader's run: open the warehouse, load, close. */
+/**
+ * The loader's run: open the warehouse, load, then — for a table with `deletes: detect|propagate`
+ * — compare the key sets with the source (services/loader/deletes.ts); close.
+ */
 export async function runLoader(prepared: PreparedRun, args: RunArgs, log: Logger): Promise<LoadSummary | null> {
   const { store, prefix } = await openStaging(prepared.destination, log);
   const warehouse = await openWarehouse(prepared.destination, log);
   try {
-    return await load({
+    const dir = schemasDir(args.schemas);
+    const summary = await load({
       config: prepared.loaded.config, configPath: prepared.loaded.path, table: prepared.table,
-      store, prefix, warehouse, schemasDir: schemasDir(args.schemas),
+      store, prefix, warehouse, schemasDir: dir,
       runId: args.runId ? normalizeRunId(args.runId) : undefined, log,
     });
+    if (summary && prepared.table.deletes !== 'ignore') {
+      const { model } = await readCommittedSchema(dir, prepared.table.name, prepared.loaded.path);
+      const source = await openSource(prepared.loaded.config.source, log);
+      try {
+        const { handleDeletes } = await import('../loader/deletes.js');
+        const outcome = await handleDeletes({ table: prepared.table, model, source, warehouse, targetRows: summary.targetRows, log });
+        return { ...summary, targetRows: summary.targetRows - outcome.deleted, deletes: outcome };
+      } finally {
+        await source.close();
+      }
+    }
+    return summary;
   } finally {
     await warehouse.close();
   }

@@ -55,6 +55,8 @@ export interface TableVerification {
   differences: number;
   /** Warehouse rows whose key is gone from the source. */
   deletedAtSource: number;
+  /** The table's `deletes` setting: under `ignore` those rows are not differences. */
+  deletes: DeletesPolicy;
   /** Keys whose source row moved past the watermark since the last load: not differences. */
   changedSinceLoad: number;
   /** At most `show` differing rows. */
@@ -77,7 +79,7 @@ export async function verifyTable(source: VerifySide, target: VerifySide, filter
   const [ours, theirs] = await Promise.all([profile(source, filters.source), profile(target, filters.target)]);
   const profileDiffs = compareProfiles(model, ours, theirs);
   const base = {
-    table: model.name, level: options.level, watermark, columns: model.columns.length,
+    table: model.name, level: options.level, watermark, columns: model.columns.length, deletes: options.deletes,
     sourceRows: Number(ours.row_count ?? 0), targetRows: Number(theirs.row_count ?? 0), profile: profileDiffs,
   };
   if (options.level === 1) {

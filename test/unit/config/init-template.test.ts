@@ -60,8 +60,8 @@ describe('config templates', () => {
     const oracle = cloud !== 'local';
     expect(config.source.type).toBe(oracle ? 'oracle' : 'postgres');
     expect(config.tables).toEqual([oracle
-      ? { name: 'VENTAS_CABECERA', load_mode: 'incremental', partition_column: 'FECHA_VENTA', primary_keys: ['ID_VENTA'], lookback: '2d', null_watermark: 'fail', chunks: 1 }
-      : { name: 'ventas_cabecera', load_mode: 'incremental', partition_column: 'fecha_venta', primary_keys: ['id_venta'], lookback: '2d', null_watermark: 'fail', chunks: 1 }]);
+      ? { name: 'VENTAS_CABECERA', load_mode: 'incremental', partition_column: 'FECHA_VENTA', primary_keys: ['ID_VENTA'], lookback: '2d', null_watermark: 'fail', chunks: 1, deletes: 'ignore', max_delete_fraction: 0.1, verify: 'never' }
+      : { name: 'ventas_cabecera', load_mode: 'incremental', partition_column: 'fecha_venta', primary_keys: ['id_venta'], lookback: '2d', null_watermark: 'fail', chunks: 1, deletes: 'ignore', max_delete_fraction: 0.1, verify: 'never' }]);
   });
 
   it('local: defaults to a PostgreSQL on 127.0.0.1 and staging beside the config', async () => {

@@ -18,7 +18,7 @@ describe('configJsonSchema', () => {
   it('describes the table properties, with defaults optional', () => {
     type TablesNode = { items: { properties: Record<string, { description?: string; default?: unknown }>; required: string[] } };
     const tables = (schema.properties as { tables: TablesNode }).tables;
-    expect(Object.keys(tables.items.properties)).toEqual(['name', 'load_mode', 'partition_column', 'primary_keys', 'lookback', 'null_watermark', 'chunks', 'columns']);
+    expect(Object.keys(tables.items.properties)).toEqual(['name', 'load_mode', 'partition_column', 'primary_keys', 'lookback', 'null_watermark', 'chunks', 'deletes', 'max_delete_fraction', 'verify', 'columns']);
     expect(tables.items.required).toEqual(['name']);
     expect(tables.items.properties.load_mode?.default).toBe('incremental');
     expect(tables.items.properties.partition_column?.description).toBe('Watermark column (integer, date or timestamp); required for incremental loads');

@@ -38,7 +38,7 @@ describe('loadConfig — valid configs', () => {
       schedule: '0 2 * * *',
       tables: [{
         name: 'VENTAS_CABECERA', load_mode: 'incremental', partition_column: 'FECHA_VENTA',
-        primary_keys: ['ID_VENTA'], lookback: '2d', null_watermark: 'fail', chunks: 1,
+        primary_keys: ['ID_VENTA'], lookback: '2d', null_watermark: 'fail', chunks: 1, deletes: 'ignore', max_delete_fraction: 0.1, verify: 'never',
         columns: { MONTO: { type: 'decimal(18,2)' } },
       }],
     });
@@ -66,7 +66,7 @@ describe('loadConfig — valid configs', () => {
     });
     expect(config.staging).toEqual({ codec: 'null', part_size_mb: 64, batch_rows: 500, retention_runs: 7 });
     expect(config.schedule).toBe('hourly');
-    expect(config.tables).toEqual([{ name: 'orders', load_mode: 'full', null_watermark: 'fail', chunks: 1 }]);
+    expect(config.tables).toEqual([{ name: 'orders', load_mode: 'full', null_watermark: 'fail', chunks: 1, deletes: 'ignore', max_delete_fraction: 0.1, verify: 'never' }]);
   });
 
   it('resolves explicit relative local paths against the config folder and keeps absolute ones', async () => {
@@ -123,7 +123,7 @@ describe('loadConfig — valid configs', () => {
       '  - { <<: *incremental, name: B }',
     ].join('\n')));
     const { config } = await loadConfig(path, { PGPASSWORD: 'x' });
-    expect(config.tables[1]).toEqual({ name: 'B', load_mode: 'incremental', partition_column: 'UPDATED_AT', lookback: '6h', null_watermark: 'include', chunks: 1 });
+    expect(config.tables[1]).toEqual({ name: 'B', load_mode: 'incremental', partition_column: 'UPDATED_AT', lookback: '6h', null_watermark: 'include', chunks: 1, deletes: 'ignore', max_delete_fraction: 0.1, verify: 'never' });
   });
 
   it('normalises column override types to their canonical spelling', async () => {

@@ -52,15 +52,13 @@ describe('the package-lock closure of the runtime packages', () => {
 });
 
 describe('what each image leaves out', () => {
-  it('the extractor: every warehouse; the loader: every source, and DuckDB unless LOCAL_CLOUD=true', () => {
+  it('the extractor: every warehouse; the loader: DuckDB unless LOCAL_CLOUD=true (it keeps the sources, for verify and deletes)', () => {
     expect(leftOut('extractor', { kind: 'warehouses', name: 'bigquery' }, true))
       .toBe("the extractor image holds no warehouse (bigquery): loading is the loader image's job — run datapipe/loader");
-    expect(leftOut('loader', { kind: 'sources', name: 'oracle' }, true))
-      .toBe("the loader image holds no source driver (oracle): reading the source is the extractor image's job — run datapipe/extractor");
     expect(leftOut('loader', { kind: 'warehouses', name: 'duckdb' }, false))
       .toBe(`destination.cloud local: this loader image was built without DuckDB, the local cloud's warehouse — ${LOCAL_CLOUD_FIX}`);
     expect(LOCAL_CLOUD_FIX).toBe("rebuild it with --build-arg LOCAL_CLOUD=true (make build DOCKER_BUILD_FLAGS='--build-arg LOCAL_CLOUD=true')");
-    for (const [role, kind, name] of [['extractor', 'sources', 'oracle'], ['extractor', 'stores', 'gcs'], ['loader', 'stores', 's3'], ['loader', 'warehouses', 'bigquery']] as const) {
+    for (const [role, kind, name] of [['extractor', 'sources', 'oracle'], ['extractor', 'stores', 'gcs'], ['loader', 'stores', 's3'], ['loader', 'warehouses', 'bigquery'], ['loader', 'sources', 'oracle'], ['loader', 'sources', 'postgres']] as const) {
       expect(leftOut(role, { kind, name }, false)).toBeNull();
     }
     expect(leftOut('loader', { kind: 'warehouses', name: 'duckdb' }, true)).toBeNull();
@@ -107,7 +105,9 @@ describe('bundles of this checkout', () => {
       expect(report.packages.filter((p) => /^(@electric-sql|@types|@google-cloud|@aws-sdk|@azure|pg|esbuild|typescript|vitest)(\/|$)/.test(p))).toEqual([]);
     }
     expect(extractor.packages).toContain('oracledb');
-    expect(loader.packages.filter((p) => p === 'oracledb' || p.startsWith('@duckdb/'))).toEqual([]);
+    // The loader reads the source for `loader verify` and deletes: the Oracle Thin driver, no DuckDB.
+    expect(loader.packages).toContain('oracledb');
+    expect(loader.packages.filter((p) => p.startsWith('@duckdb/'))).toEqual([]);
     expect(local.packages).toEqual(expect.arrayContaining(['@duckdb/node-api', '@duckdb/node-bindings']));
     expect(extractor.packages.filter((p) => p.startsWith('@duckdb/'))).toEqual([]);
   });
@@ -144,8 +144,9 @@ describe('bundles of this checkout', () => {
       'import(process.argv[1]).then(() => console.log("loaded"), (e) => console.log(`${e.name}: ${e.message}`))', join(out[name], 'dist/chunks', chunk)]);
     const [bigquery] = await chunks('extractor', 'bigquery-warehouse-');
     expect(importing('extractor', bigquery!).stdout).toBe("TerminalError: the extractor image holds no warehouse (bigquery): loading is the loader image's job — run datapipe/loader\n");
+    // The loader keeps the source drivers (`loader verify`, deletes): its oracle chunk is the driver itself.
     const [oracle] = await chunks('loader', 'oracle-source-');
-    expect(importing('loader', oracle!).stdout).toMatch(/^TerminalError: the loader image holds no source driver \(oracle\)/);
+    expect(importing('loader', oracle!).stdout).toBe('loaded\n');
     const [duckdb] = await chunks('loader', 'duckdb-warehouse-');
     expect(importing('loader', duckdb!).stdout).toBe(`TerminalError: destination.cloud local: this loader image was built without DuckDB, the local cloud's warehouse — ${LOCAL_CLOUD_FIX}\n`);
     const [kept] = await chunks('local', 'duckdb-warehouse-');
