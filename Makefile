@@ -1,5 +1,5 @@
 # DataPipe: the usual entry points. `make help` lists them.
-.PHONY: help install compile build push dags test ci demo bench clean docker-engine
+.PHONY: help install compile build push dags version test ci demo bench clean docker-engine
 
 # Image tags come from git: the exact commit (`-dirty` when the tree has uncommitted changes).
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
@@ -24,6 +24,7 @@ help:
 	@echo "               [DOCKER_BUILD_FLAGS=\"--network host ...\"] [BASE_IMAGE=<image>] [DOCKER_BUILD=\"docker buildx build\"]"
 	@echo "make push      REGISTRY=<host/path>: tag and push both images as <registry>/<image>:$(VERSION) and :latest"
 	@echo "make dags      dags/dag_<cloud>_<table>.py for every table of every */config.yaml"
+	@echo "make version   print the image tag make build and make push use ($(VERSION))"
 	@echo "make test      the test suite (npm test)"
 	@echo "make ci        what CI runs: .ci/run (PostgreSQL, fastavro, Airflow 2 and 3, then the tests)"
 	@echo "make demo      the embedded end-to-end demo"
@@ -66,6 +67,10 @@ dags:
 	$(if $(CONFIGS),,$(error no config.yaml or */config.yaml in $(CURDIR) — create one with npx datapipe init <name> --cloud <cloud>))
 	@test -f "$(ROOT)/dist/services/cli/main.js" || npm --prefix "$(ROOT)" run build
 	@for config in $(CONFIGS); do node "$(ROOT)/dist/services/cli/main.js" generate dag --all --config "$$config" || exit $$?; done
+
+# The tag alone, for scripts: the deployment pipeline pins its DAGs to it (`make -s version`).
+version:
+	@echo $(VERSION)
 
 test:
 	npm test

@@ -2,6 +2,7 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { createLogger } from '../../shared/log.js';
+import { TerminalError } from '../../shared/errors.js';
 import { runCommand } from '../runtime/run-command.js';
 import { usageFailure } from '../runtime/usage.js';
 import { CLOUDS } from '../../shared/config/config-schema.js';
@@ -11,6 +12,8 @@ import { devOracleCommand, exitWhenFlushed } from './commands/dev-oracle.js';
 import { DEFAULT_ORACLE_IMAGE } from './commands/dev-oracle-engine.js';
 import { generateCommand } from './commands/generate.js';
 import { generateDagCommand } from './commands/generate-dag.js';
+import { generateCiCommand } from './commands/generate-ci.js';
+import { CI_PROVIDER_NAMES } from './ci/ci-providers.js';
 import { initCommand } from './commands/init.js';
 import { runTablesCommand } from './commands/run.js';
 import { validateCommand } from './commands/validate.js';
@@ -29,16 +32,24 @@ const parser = yargs(hideBin(process.argv))
   .command('validate', 'check a config.yaml (syntax, fields, environment variables)', (y) => y
     .option('config', { type: 'string', demandOption: true }),
   (argv) => runCommand(log, () => validateCommand(argv.config)))
-  .command('generate <what> [table]', 'generate schemas/<table>.avsc + .json (+ DDL) from the source, or dags/dag_<cloud>_<table>.py', (y) => y
-    .positional('what', { choices: ['schema', 'dag'] as const, demandOption: true })
+  .command('generate <what> [table]', 'generate schemas/<table>.avsc + .json (+ DDL) from the source, dags/dag_<cloud>_<table>.py, or the CI pipeline (ci)', (y) => y
+    .positional('what', { choices: ['schema', 'dag', 'ci'] as const, demandOption: true })
     .positional('table', { type: 'string', describe: 'a table listed in the config' })
-    .option('all', { type: 'boolean', default: false, describe: 'every table in the config' })
-    .option('config', { type: 'string', demandOption: true })
-    .option('out', { type: 'string', describe: 'workspace root to write schemas/ or dags/ under (default: current directory)' })
-    .option('sample-rows', { type: 'number', default: 0, describe: 'schema: rows sampled to profile unconstrained NUMBER columns (0 = all)' }),
-  (argv) => runCommand(log, () => (argv.what === 'dag'
-    ? generateDagCommand({ table: argv.table, all: argv.all, config: argv.config, out: argv.out })
-    : generateCommand({ table: argv.table, all: argv.all, config: argv.config, out: argv.out, sampleRows: argv['sample-rows'], log }))))
+    .option('all', { type: 'boolean', default: false, describe: 'every table in the config (ci: every config of the workspace)' })
+    .option('config', { type: 'string', describe: 'the config.yaml (required for schema and dag)' })
+    .option('out', { type: 'string', describe: 'workspace root to write schemas/, dags/ or the pipeline under (default: current directory)' })
+    .option('sample-rows', { type: 'number', default: 0, describe: 'schema: rows sampled to profile unconstrained NUMBER columns (0 = all)' })
+    .option('check', { type: 'boolean', default: false, describe: 'compare the committed files with what the config generates; exit 2 on drift' })
+    .option('image-tag', { type: 'string', describe: 'dag: the image tag the DAGs run, from deploy.registry (what the pipeline pushed)' })
+    .option('dags-dir', { type: 'string', describe: 'dag: write the DAG files here instead of <out>/dags' })
+    .option('provider', { choices: CI_PROVIDER_NAMES, default: 'github' as const, describe: 'ci: the CI system' }),
+  (argv) => runCommand(log, () => {
+    if (argv.what === 'ci') return generateCiCommand({ provider: argv.provider, config: argv.config, all: argv.all, out: argv.out, check: argv.check });
+    if (argv.config === undefined) throw new TerminalError(`generate ${argv.what}: --config <path> is required`);
+    return argv.what === 'dag'
+      ? generateDagCommand({ table: argv.table, all: argv.all, config: argv.config, out: argv.out, check: argv.check, imageTag: argv['image-tag'], dagsDir: argv['dags-dir'] })
+      : generateCommand({ table: argv.table, all: argv.all, config: argv.config, out: argv.out, sampleRows: argv['sample-rows'], log, check: argv.check });
+  }))
   .command('run [table]', 'extract and load a table in one process (a new run)', (y) => y
     .positional('table', { type: 'string' })
     .option('all', { type: 'boolean', default: false, describe: 'every table in the config, one after another' })

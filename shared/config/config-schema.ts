@@ -4,10 +4,11 @@
  * the JSON Schema editors autocomplete from (json-schema.ts).
  *
  * The sections live beside this file: source-schema.ts, destination-schema.ts, table-schema.ts,
- * airflow-schema.ts (images and generated DAGs).
+ * airflow-schema.ts (images and generated DAGs), deploy-schema.ts (the generated CI pipeline).
  */
 import { z } from 'zod';
 import { airflowSchema, imagesSchema } from './airflow-schema.js';
+import { checkDeploy, deploySchema } from './deploy-schema.js';
 import { destinationSchema } from './destination-schema.js';
 import { sourceSchema } from './source-schema.js';
 import { PROJECT_NAME_PATTERN, wholeNumber } from './schema-primitives.js';
@@ -23,6 +24,7 @@ export { oracleConnectString, type OracleConnection, type PostgresConnection, ty
 export type { TableSpec } from './table-schema.js';
 export { PLATFORMS, type AirflowConfig, type ImagesConfig, type Platform } from './airflow-schema.js';
 export { PROJECT_NAME_PATTERN } from './schema-primitives.js';
+export { GIT_SYNC, type DeployConfig } from './deploy-schema.js';
 
 const project = z
   .object({
@@ -78,9 +80,16 @@ export const configSchema = z
     schedule,
     images: imagesSchema.optional(),
     airflow: airflowSchema.optional(),
+    deploy: deploySchema.optional(),
     tables: tablesSchema,
   })
   .strict()
+  .superRefine((config, ctx) => {
+    if (config.deploy === undefined) return;
+    for (const issue of checkDeploy(config.deploy, config.destination.cloud, config.images?.registry)) {
+      ctx.addIssue({ code: 'custom', path: ['deploy', ...issue.path], message: issue.message });
+    }
+  })
   .describe('DataPipe config.yaml: move source tables into a cloud warehouse');
 
 /** A validated config, defaults applied (relative local paths are resolved by loadConfig). */

@@ -9,6 +9,10 @@ import { checkNamedColumns } from '../../../shared/pipeline/named-columns.js';
 import { applyTableSpec, schemaFileName } from '../../../shared/pipeline/table-contract.js';
 import { openSource } from '../../../shared/sources/registry.js';
 import { warehouseCapabilities } from '../../../shared/warehouses/registry.js';
+import { avscEncoding } from '../../../shared/avro/avro-encoding.js';
+import { TerminalError } from '../../../shared/errors.js';
+import { checkOverrides, readCommittedSchema } from '../../../shared/pipeline/table-contract.js';
+import { reportDrift, type ExpectedFile } from '../ci/drift.js';
 
 export interface GenerateSchemaOptions {
   loaded: LoadedConfig;
@@ -59,4 +63,34 @@ export async function generateSchemas(options: GenerateSchemaOptions): Promise<s
     await source.close();
   }
   return written;
+}
+
+/**
+ * `datapipe generate schema --check`: the pipeline's offline drift check. The `.avsc` is the
+ * committed contract (only the source can regenerate it); everything derived from it — the
+ * warehouse DDL and, on gcp, the BigQuery `.json` — must equal what the committed `.avsc` and the
+ * config generate now. No source connection: CI never holds database credentials.
+ */
+export async function checkSchemas(options: Omit<GenerateSchemaOptions, 'sampleRows' | 'log'> & { shownConfig: string }): Promise<void> {
+  const { loaded } = options;
+  const dir = join(options.out, 'schemas');
+  const destination = loaded.config.destination;
+  const capabilities = await warehouseCapabilities(destination.cloud);
+  const expected: ExpectedFile[] = [];
+  for (const spec of options.tables) {
+    const { model, avsc } = await readCommittedSchema(dir, spec.name, loaded.path);
+    const avscPath = relative(process.cwd(), join(dir, schemaFileName(spec.name, 'avsc'))) || schemaFileName(spec.name, 'avsc');
+    if (avscEncoding(avsc) !== capabilities.encoding) {
+      throw new TerminalError(`drift: ${avscPath} is in the ${avscEncoding(avsc)} encoding but ${destination.cloud} loads ${capabilities.encoding} — run \`datapipe generate schema ${spec.name} --config ${options.shownConfig}\` and commit schemas/`);
+    }
+    checkOverrides(model, spec.columns, avscPath);
+    for (const file of capabilities.schemaFiles(model, spec, destination)) {
+      expected.push({ path: join(dir, schemaFileName(spec.name, file.extension)), text: file.text });
+    }
+  }
+  await reportDrift({
+    expected,
+    what: `the schema files of ${options.shownConfig}`,
+    fix: `run \`datapipe generate schema --all --config ${options.shownConfig}\` and commit schemas/`,
+  });
 }
