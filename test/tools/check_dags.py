@@ -191,7 +191,7 @@ def task_facts(dag, task) -> dict:
             "retry_decisions": retry_decisions(rendered, context),
         })
     source = task.partial_kwargs if mapped else task.__dict__
-    return {
+    facts = {
         "operator_class": operator_class.__name__,
         "mapped": mapped,
         "upstream": sorted(task.upstream_task_ids),
@@ -203,6 +203,29 @@ def task_facts(dag, task) -> dict:
         "max_active_tis_per_dag": source.get("max_active_tis_per_dag", getattr(task, "max_active_tis_per_dag", None)),
         "pods": pods,
     }
+    if not is_pod and callable(getattr(task, "python_callable", None)):
+        facts["decisions"] = callable_decisions(task)
+    return facts
+
+
+# Data intervals a gate task is asked about (2026-01-04 is a Sunday), in UTC; None: a manual run.
+GATE_INTERVALS = {
+    "sunday_to_monday": ("2026-01-04T07:00:00+00:00", "2026-01-05T07:00:00+00:00"),
+    "monday_to_tuesday": ("2026-01-05T07:00:00+00:00", "2026-01-06T07:00:00+00:00"),
+    "within_one_day": ("2026-01-06T15:00:00+00:00", "2026-01-06T16:00:00+00:00"),
+    "manual": (None, None),
+}
+
+
+def callable_decisions(task) -> dict:
+    """What a python-callable task (a ShortCircuitOperator gate) returns for each interval of GATE_INTERVALS."""
+    import pendulum
+
+    decisions = {}
+    for label, (start, end) in GATE_INTERVALS.items():
+        bounds = {"data_interval_start": start and pendulum.parse(start), "data_interval_end": end and pendulum.parse(end)}
+        decisions[label] = bool(task.python_callable(**(task.op_kwargs or {}), **bounds))
+    return decisions
 
 
 def dag_facts(dag) -> dict:

@@ -22,12 +22,12 @@ export function dagTemplate(): string {
 export function renderDag(spec: DagSpec, template: string = dagTemplate()): string {
   const chunked = spec.chunks > 1;
   const notes = setupNotes(spec);
-  const flags: Record<string, boolean> = { chunked, dagrun_timeout: spec.dagrunTimeoutHours !== undefined, setup_notes: notes.length > 0 };
+  const flags: Record<string, boolean> = { chunked, dagrun_timeout: spec.dagrunTimeoutHours !== undefined, setup_notes: notes.length > 0, verify: spec.verify !== null };
   const values: Record<string, string> = {
     config_path: comment(spec.configPath),
     table: comment(spec.table),
     secret_name_text: comment(spec.secretName),
-    docstring: comment(`DataPipe: ${spec.table} from ${spec.sourceType} into ${spec.cloud} (project ${spec.project}), extract >> load.`),
+    docstring: comment(`DataPipe: ${spec.table} from ${spec.sourceType} into ${spec.cloud} (project ${spec.project}), extract >> load${spec.verify ? ` >> verify (${spec.verify.period})` : ''}.`),
     secret_name: pythonString(spec.secretName),
     env_vars: pythonLiteral(spec.secretVariables.map((v) => new PythonCode(
       v.optional ? `secret_env(${pythonString(v.name)}, optional=True)` : `secret_env(${pythonString(v.name)})`))),
@@ -60,6 +60,11 @@ export function renderDag(spec: DagSpec, template: string = dagTemplate()): stri
     max_parallel_chunks: String(spec.maxParallelChunks),
     extract_arguments: chunked ? chunkArguments(spec.extractArguments) : argumentList(spec.extractArguments[0]!),
     load_arguments: argumentList(spec.loadArguments),
+    verify_period: pythonString(spec.verify?.period ?? 'never'),
+    verify_period_text: comment(spec.verify?.period ?? 'never'),
+    verify_unit: spec.verify?.period === 'weekly' ? 'week (Monday)' : 'day',
+    verify_name: pythonString(spec.verify?.podName ?? ''),
+    verify_arguments: argumentList(spec.verify?.arguments ?? []),
   };
   return fillTemplate(template, values, flags);
 }

@@ -53,6 +53,8 @@ export interface DagSpec {
   /** One argument list per extractor pod (one per chunk). */
   extractArguments: string[][];
   loadArguments: string[];
+  /** `verify: daily|weekly` (docs/verify.md): a verify task after the load, gated to the first run of each period. */
+  verify: { period: 'daily' | 'weekly'; podName: string; arguments: string[] } | null;
 }
 
 export interface DagSpecInput {
@@ -134,6 +136,9 @@ export function dagSpec({ config, table, configPath, secretVariables }: DagSpecI
     podNames: { extract: podName('extract', slug), load: podName('load', slug) },
     extractArguments,
     loadArguments: common,
+    verify: table.verify === 'never'
+      ? null
+      : { period: table.verify, podName: podName('verify', slug), arguments: ['verify', '--table', table.name, '--cloud', cloud, '--config', configPath] },
   };
 }
 

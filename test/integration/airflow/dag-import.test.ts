@@ -95,6 +95,15 @@ function task(place: Placement, retry: { retries: number; delay: number; max: nu
   };
 }
 
+/** The gate before a verify task (`verify: daily|weekly`): which data intervals it lets through. */
+function gate(decisions: { sunday_to_monday: boolean; monday_to_tuesday: boolean; within_one_day: boolean; manual: boolean }) {
+  return {
+    operator_class: 'ShortCircuitOperator', mapped: false, upstream: ['load'], downstream: ['verify'],
+    retries: 3, retry_delay_seconds: 300, retry_exponential_backoff: true, max_retry_delay_seconds: 3600, max_active_tis_per_dag: null,
+    pods: [], decisions,
+  };
+}
+
 function dag(facts: { file: string; description: string; cron: string; timezone: string; start: string; timeout: number | null; tags: string[] }, tasks: Record<string, unknown>) {
   return {
     file: facts.file, description: facts.description,
@@ -166,8 +175,14 @@ const EXPECTED = {
         pods: [{ image: 'datapipe/extractor:latest', args: args('ASIENTOS', 'azure'), resources: EXTRACTOR }],
       }),
       load: task(AZURE, DEFAULT_RETRY, {
-        name: 'datapipe-load-asientos', mapped: false, upstream: ['extract'], downstream: [],
+        name: 'datapipe-load-asientos', mapped: false, upstream: ['extract'], downstream: ['verify_due'],
         pods: [{ image: 'datapipe/loader:latest', args: args('ASIENTOS', 'azure'), resources: LOADER }],
+      }),
+      // verify: daily — every run whose interval crosses midnight (UTC here): each run of a daily schedule.
+      verify_due: gate({ sunday_to_monday: true, monday_to_tuesday: true, within_one_day: false, manual: true }),
+      verify: task(AZURE, DEFAULT_RETRY, {
+        name: 'datapipe-verify-asientos', mapped: false, upstream: ['verify_due'], downstream: [],
+        pods: [{ image: 'datapipe/loader:latest', args: ['verify', '--table', 'ASIENTOS', '--cloud', 'azure', '--config', 'azure/config.yaml'], resources: LOADER }],
       }),
     },
   ),
@@ -179,8 +194,14 @@ const EXPECTED = {
         pods: [{ image: GCP_IMAGES.extractor, args: args('VENTAS_CABECERA', 'gcp'), resources: EXTRACTOR }],
       }),
       load: task({ ...GCP, labels: gcpLabels('ventas_cabecera') }, DEFAULT_RETRY, {
-        name: 'datapipe-load-ventas-cabecera', mapped: false, upstream: ['extract'], downstream: [],
+        name: 'datapipe-load-ventas-cabecera', mapped: false, upstream: ['extract'], downstream: ['verify_due'],
         pods: [{ image: GCP_IMAGES.loader, args: args('VENTAS_CABECERA', 'gcp'), resources: LOADER }],
+      }),
+      // verify: weekly — the run whose interval crosses into a Monday in America/Bogota, once a week.
+      verify_due: gate({ sunday_to_monday: true, monday_to_tuesday: false, within_one_day: false, manual: true }),
+      verify: task({ ...GCP, labels: gcpLabels('ventas_cabecera') }, DEFAULT_RETRY, {
+        name: 'datapipe-verify-ventas-cabecera', mapped: false, upstream: ['verify_due'], downstream: [],
+        pods: [{ image: GCP_IMAGES.loader, args: ['verify', '--table', 'VENTAS_CABECERA', '--cloud', 'gcp', '--config', 'gcp/config.yaml'], resources: LOADER }],
       }),
     },
   ),

@@ -70,6 +70,7 @@ describe('the template filler', () => {
       'docstring', 'env_vars', 'extract_arguments', 'extract_name', 'extractor_image', 'extractor_resources', 'load_arguments',
       'load_name', 'loader_image', 'loader_resources', 'max_parallel_chunks', 'platform', 'pod_settings', 'secret_name',
       'secret_name_text', 'setup_notes', 'start_day', 'start_month', 'start_year', 'table', 'tags', 'timezone',
+      'verify', 'verify_arguments', 'verify_name', 'verify_period', 'verify_period_text', 'verify_unit',
     ]);
   });
 });

@@ -55,6 +55,10 @@ describe('dagSpec — what one DAG says, defaults resolved', () => {
       podNames: { extract: 'datapipe-extract-ventas-cabecera', load: 'datapipe-load-ventas-cabecera' },
       extractArguments: [args],
       loadArguments: args,
+      verify: {
+        period: 'weekly', podName: 'datapipe-verify-ventas-cabecera',
+        arguments: ['verify', '--table', 'VENTAS_CABECERA', '--cloud', 'gcp', '--config', 'gcp/config.yaml'],
+      },
     });
   });
 
