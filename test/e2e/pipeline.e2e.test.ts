@@ -278,13 +278,14 @@ describe('bad input: one line, the documented exit code, no stack trace', () => 
 });
 
 describe('datapipe demo', () => {
-  it('runs the embedded migration and proves the target equals the source', async () => {
+  it('runs the embedded migration and proves the target equals the source with datapipe verify', async () => {
     const dir = await workspace('demo');
     const outcome = await run('datapipe', ['demo', '--rows', '2000', '--dir', 'demo'], { cwd: dir });
     expect(outcome.stderr).toBe('');
     expect(outcome.code).toBe(0);
-    expect(outcome.stdout).toContain('check VENTAS_CABECERA: source 2500 rows = target 2500 rows, every column of every row identical');
-    expect(outcome.stdout).toContain('check VENTAS_DETALLE: source 4500 rows = target 4500 rows, every column of every row identical');
+    // The demo's last step is `datapipe verify`: profiles and row hashes computed inside both engines.
+    expect(outcome.stdout).toMatch(/verify VENTAS_CABECERA: source 2500 rows = warehouse 2500 rows up to watermark \S+, every column's profile and every row's hash identical/);
+    expect(outcome.stdout).toMatch(/verify VENTAS_DETALLE: source 4500 rows = warehouse 4500 rows up to watermark \S+, every column's profile and every row's hash identical/);
     expect(outcome.stdout).toMatch(/incremental run VENTAS_CABECERA: extracted \d+ rows/);
     const again = await run('datapipe', ['demo', '--rows', '2000', '--dir', 'demo'], { cwd: dir });
     expect(again.code).toBe(0);

@@ -3,10 +3,11 @@ import { join, resolve } from 'node:path';
 import { loadConfig } from '../../../shared/config/load-config.js';
 import { ContractError, TerminalError } from '../../../shared/errors.js';
 import type { Logger } from '../../../shared/log.js';
-import { reconcile } from '../../../shared/pipeline/reconcile.js';
 import { readCommittedSchema } from '../../../shared/pipeline/table-contract.js';
 import { openSource } from '../../../shared/sources/registry.js';
-import { readDuckDbRows } from '../../../shared/warehouses/duckdb/duckdb-readback.js';
+import { verifyLoadedTable } from '../../../shared/verify/verify-run.js';
+import { formatReport } from '../../../shared/verify/verify-report.js';
+import { openWarehouse } from '../../../shared/warehouses/registry.js';
 import { newRunId } from '../../../shared/pipeline/run-id.js';
 import { prepareRun, runExtractor, runLoader } from '../../runtime/pipeline-run.js';
 import { generateSchemas } from './generate-schema.js';
@@ -25,7 +26,7 @@ export interface DemoArgs {
  * `datapipe demo`: a real incremental migration with nothing to set up. An embedded PostgreSQL is
  * seeded with VENTAS_CABECERA / VENTAS_DETALLE; an initial run loads them into DuckDB; the source
  * then changes (updates, late rows inside the lookback, inserts at the watermark, new rows); an
- * incremental run follows; finally every row and column of the target is compared with the source.
+ * incremental run follows; finally `datapipe verify` proves the target equals the source, inside both engines.
  */
 export async function demoCommand(args: DemoArgs): Promise<void> {
   if (!Number.isInteger(args.rows) || args.rows < 100) throw new TerminalError(`--rows ${args.rows}: the demo needs at least 100 rows`);
@@ -59,16 +60,22 @@ export async function demoCommand(args: DemoArgs): Promise<void> {
     say(`source changed: ${updated} sales and ${updated * 2} lines updated, 10 late corrections inside the lookback, 5 sales inserted at the watermark, 495 new sales`);
     await runAll('incremental run');
 
+    // `datapipe verify`, level 2: profiles and row hashes computed inside PostgreSQL and DuckDB.
     for (const table of DEMO_TABLES) {
+      const prepared = await prepareRun({ table, config: configPath });
       const { model } = await readCommittedSchema(schemas, table, configPath);
       const source = await openSource(loaded.config.source, args.log);
+      const warehouse = await openWarehouse(prepared.destination, args.log);
       try {
-        const outcome = await reconcile(model, source.read({ model, batchSize: 10_000 }), readDuckDbRows(loaded.config.destination.local!.warehouse, model));
-        if (outcome.differenceCount > 0) {
-          throw new ContractError(`${table}: target differs from source in ${outcome.differenceCount} rows, e.g. ${outcome.differences[0]}`);
+        const result = await verifyLoadedTable({ model, spec: prepared.table, source, warehouse, level: 2, show: 5 });
+        if (!result.equal) {
+          process.stdout.write(formatReport([result]));
+          throw new ContractError(`${table}: the warehouse differs from the source in ${result.differences} rows — the report above names them`);
         }
-        say(`check ${table}: source ${outcome.sourceRows} rows = target ${outcome.targetRows} rows, every column of every row identical`);
+        say(`verify ${table}: source ${result.sourceRows} rows = warehouse ${result.targetRows} rows up to watermark ${result.watermark}, ` +
+          `every column's profile and every row's hash identical (${result.seconds.toFixed(1)} s, computed inside both engines)`);
       } finally {
+        await warehouse.close();
         await source.close();
       }
     }
