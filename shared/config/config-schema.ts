@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { airflowSchema, imagesSchema } from './airflow-schema.js';
 import { destinationSchema } from './destination-schema.js';
 import { sourceSchema } from './source-schema.js';
+import { staleAfterSchema } from './stale-after.js';
 import { PROJECT_NAME_PATTERN, wholeNumber } from './schema-primitives.js';
 import { tablesSchema } from './table-schema.js';
 
@@ -76,6 +77,7 @@ export const configSchema = z
     destination: destinationSchema,
     staging: staging.prefault({}),
     schedule,
+    stale_after: staleAfterSchema.optional(),
     images: imagesSchema.optional(),
     airflow: airflowSchema.optional(),
     tables: tablesSchema,
