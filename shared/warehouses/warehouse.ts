@@ -29,6 +29,8 @@ export interface LoadRequest {
   watermark: string | null;
   /** Reads a part's bytes, verified against the manifest, for warehouses that load through the client. */
   openPart(key: string): Promise<Readable>;
+  /** Told when the stage has passed its checks and the transaction starts (a terminal's live line). */
+  onStaged?(rows: number): void;
 }
 
 export interface LoadResult {
@@ -71,5 +73,16 @@ export interface Warehouse {
   /** The table's latest load recorded in `_datapipe_loads` (created by ensureTable), or null. */
   latestLoad(table: string): Promise<RecordedLoad | null>;
 
+  /**
+   * The same, for readers that create nothing (`datapipe status`): also null when `_datapipe_loads`
+   * does not exist yet (no load ever ran).
+   */
+  recordedLoad(table: string): Promise<RecordedLoad | null>;
+
   close(): Promise<void>;
+}
+
+/** How a warehouse is opened: `readOnly` for readers (`datapipe status`) — the local DuckDB file is neither created nor locked for writing. */
+export interface WarehouseOpenOptions {
+  readOnly?: boolean;
 }
