@@ -1,0 +1,13 @@
+/**
+ * A logger for a terminal with a live line: each record rendered by pino-pretty and handed over
+ * synchronously, so the live line can print it above itself instead of being torn by it. Same
+ * level rules and redaction as every DataPipe logger (shared/log.ts).
+ */
+import { pino, type Logger } from 'pino';
+import { prettyFactory } from 'pino-pretty';
+import { loggerBase } from '../../../shared/log.js';
+
+export function lineLogger(level: string, lines: (text: string) => void): Logger {
+  const prettify = prettyFactory({ colorize: true, ignore: 'pid,hostname,app' });
+  return pino(loggerBase(level), { write: (record: string) => lines(prettify(record)) });
+}
