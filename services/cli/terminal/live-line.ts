@@ -73,6 +73,8 @@ export class LiveLine implements RunObserver {
     this.#state = { table, phase, total: total ?? null, rows: 0, bytes: 0, startedAt: Date.now() };
     if (this.#bar) this.#bars.remove(this.#bar);
     this.#bar = this.#bars.create(total?.rows ?? 0, 0, { state: this.#state });
+    // Drawn at once: a phase shorter than a frame still shows that it ran.
+    this.#bars.update();
   }
 
   advance(rows: number, bytes: number): void {
