@@ -22,7 +22,7 @@ export interface LogOptions {
 
 /** The options every DataPipe logger shares: the level (`DATAPIPE_LOG_LEVEL` first) and the redaction. */
 export function loggerBase(level = 'info') {
-  return { level: process.env.DATAPIPE_LOG_LEVEL ?? level, redact: { paths: REDACT, censor: '[redacted]' }, base: { app: 'datapipe' } };
+  return { level: process.env.DATAPIPE_LOG_LEVEL || level, redact: { paths: REDACT, censor: '[redacted]' }, base: { app: 'datapipe' } };
 }
 
 /** The process logger: JSON lines on stdout, pretty on a TTY, secrets redacted by path. */
