@@ -8,6 +8,8 @@ import { prettyFactory } from 'pino-pretty';
 import { loggerBase } from '../../../shared/log.js';
 
 export function lineLogger(level: string, lines: (text: string) => void): Logger {
-  const prettify = prettyFactory({ colorize: true, ignore: 'pid,hostname,app' });
+  // One line per record; DataPipe's messages already carry their error's text (the full error:
+  // --log-format pretty or json).
+  const prettify = prettyFactory({ colorize: true, singleLine: true, ignore: 'pid,hostname,app,err' });
   return pino(loggerBase(level), { write: (record: string) => lines(prettify(record)) });
 }
