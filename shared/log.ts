@@ -20,11 +20,15 @@ export interface LogOptions {
   destination?: NodeJS.WritableStream;
 }
 
+/** The options every DataPipe logger shares: the level (`DATAPIPE_LOG_LEVEL` first) and the redaction. */
+export function loggerBase(level = 'info') {
+  return { level: process.env.DATAPIPE_LOG_LEVEL || level, redact: { paths: REDACT, censor: '[redacted]' }, base: { app: 'datapipe' } };
+}
+
 /** The process logger: JSON lines on stdout, pretty on a TTY, secrets redacted by path. */
 export function createLogger(options: LogOptions = {}): Logger {
-  const level = process.env.DATAPIPE_LOG_LEVEL ?? options.level ?? 'info';
   const pretty = options.pretty ?? (process.stdout.isTTY === true && !options.destination);
-  const base = { level, redact: { paths: REDACT, censor: '[redacted]' }, base: { app: 'datapipe' } };
+  const base = loggerBase(options.level);
   if (pretty) {
     return pino({ ...base, transport: { target: 'pino-pretty', options: { colorize: true, ignore: 'pid,hostname,app' } } });
   }

@@ -16,6 +16,8 @@ import { generateCiCommand } from './commands/generate-ci.js';
 import { CI_PROVIDER_NAMES } from './ci/ci-providers.js';
 import { initCommand } from './commands/init.js';
 import { runTablesCommand } from './commands/run.js';
+import { statusCommand } from './commands/status.js';
+import { LOG_FORMATS, runOutput } from './terminal/output-mode.js';
 import { validateCommand } from './commands/validate.js';
 import { verifyCommand } from './commands/verify.js';
 
@@ -54,8 +56,13 @@ const parser = yargs(hideBin(process.argv))
     .positional('table', { type: 'string' })
     .option('all', { type: 'boolean', default: false, describe: 'every table in the config, one after another' })
     .option('config', { type: 'string', demandOption: true })
-    .option('cloud', { choices: CLOUDS }),
-  (argv) => runCommand(log, () => runTablesCommand({ table: argv.table, all: argv.all, config: argv.config, cloud: argv.cloud, log })))
+    .option('cloud', { choices: CLOUDS })
+    .option('log-format', { choices: LOG_FORMATS, default: 'auto' as const, describe: 'auto: a live line and a summary at a terminal, JSON lines elsewhere; pretty: pino-pretty records; json: JSON lines' })
+    .option('json', { type: 'boolean', default: false, describe: 'same as --log-format json' }),
+  (argv) => {
+    const output = runOutput(argv.json ? 'json' : argv['log-format']);
+    return runCommand(output.failureLog, () => runTablesCommand({ table: argv.table, all: argv.all, config: argv.config, cloud: argv.cloud, log: output.log, live: output.live }));
+  })
   .command('verify [table]', 'prove the warehouse equals the source: profiles and row hashes computed inside both engines; exit 3 when they differ', (y) => y
     .positional('table', { type: 'string', describe: 'a table listed in the config' })
     .option('all', { type: 'boolean', default: false, describe: 'every table in the config' })
@@ -65,6 +72,18 @@ const parser = yargs(hideBin(process.argv))
     .option('show', { type: 'number', default: 10, describe: 'differing rows shown per table, at most' })
     .option('json', { type: 'boolean', default: false, describe: 'one JSON document on stdout instead of the table' }),
   (argv) => runCommand(log, () => verifyCommand({ table: argv.table, all: argv.all, config: argv.config, cloud: argv.cloud, level: argv.level, show: argv.show, json: argv.json, log })))
+  .command('status [table]', 'where each table stands: committed watermark and run, runs staged but not loaded, lag behind the source; exit 3 when a run is stuck', (y) => y
+    .positional('table', { type: 'string', describe: 'one table of the config (default: all of them)' })
+    .option('config', { type: 'string', describe: 'config.yaml (default: DATAPIPE_CONFIG, else the one config.yaml here or in a subfolder)' })
+    .option('all', { type: 'boolean', describe: 'every config.yaml here and in the immediate subfolders' })
+    .option('json', { type: 'boolean', default: false, describe: 'one JSON document on stdout' })
+    .option('offline', { type: 'boolean', default: false, describe: 'do not connect to the source (no lag)' })
+    .conflicts('all', 'config'),
+  // stdout carries the report (or its JSON) alone: logs, failures included, are silent unless DATAPIPE_LOG_LEVEL asks.
+  (argv) => {
+    const quiet = createLogger({ level: 'silent', destination: process.stderr });
+    return runCommand(quiet, () => statusCommand({ table: argv.table, config: argv.config, all: argv.all === true, json: argv.json, offline: argv.offline, log: quiet }));
+  })
   .command('demo', 'an embedded end-to-end migration: PostgreSQL (PGlite) → AVRO → DuckDB, no setup', (y) => y
     .option('dir', { type: 'string', default: '.datapipe/demo', describe: 'workspace the demo writes to' })
     .option('rows', { type: 'number', default: 100_000, describe: 'rows in VENTAS_CABECERA' }),

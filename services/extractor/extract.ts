@@ -7,6 +7,8 @@ import type { Logger } from '../../shared/log.js';
 import { isWatermarkKind } from '../../shared/model/column.js';
 import type { Manifest } from '../../shared/pipeline/manifest.js';
 import { Progress } from '../../shared/pipeline/progress.js';
+import { readEstimate } from '../../shared/pipeline/read-estimate.js';
+import type { RunObserver } from '../../shared/pipeline/run-observer.js';
 import { newAttempt, publishManifest } from '../../shared/pipeline/publish.js';
 import { StagingLayout } from '../../shared/pipeline/staging-layout.js';
 import { checkNamedColumns, watermarkColumn } from '../../shared/pipeline/named-columns.js';
@@ -34,6 +36,8 @@ export interface ExtractContext {
   /** Aborted on SIGTERM: the run stops between batches and writes no manifest. */
   signal?: AbortSignal;
   progressIntervalMs?: number;
+  /** A live display at a terminal (`datapipe run`); the container entrypoints pass none. */
+  observer?: RunObserver;
 }
 
 /**
@@ -64,18 +68,20 @@ export async function extract(ctx: ExtractContext): Promise<Manifest> {
     partSizeBytes: ctx.config.staging.part_size_mb * 1024 * 1024,
     keyFor: (seq) => layout.partKey(ctx.runId, chunk.index, attempt, seq),
   });
+  const plan = {
+    model,
+    window: partition ? { column: partition.name, low: window.low, high: window.high, includeNulls: window.includeNulls } : undefined,
+    chunk: ctx.chunk,
+    batchSize: ctx.config.staging.batch_rows,
+    snapshot: window.snapshot,
+  };
+  const observer = ctx.observer;
+  if (observer) observer.phase(ctx.table.name, 'extract', await readEstimate(ctx.source, plan, log));
   const progress = new Progress(log, ctx.progressIntervalMs ?? 10_000);
   let rows = 0;
   let maxSeen: number | bigint | null = null;
   let files;
   try {
-    const plan = {
-      model,
-      window: partition ? { column: partition.name, low: window.low, high: window.high, includeNulls: window.includeNulls } : undefined,
-      chunk: ctx.chunk,
-      batchSize: ctx.config.staging.batch_rows,
-      snapshot: window.snapshot,
-    };
     // The fast path writes the standard encoding only; text encodings go through the row path.
     if (ctx.source.readEncoded && canUseEncodedPath(avsc)) {
       // The fast path: the source transcodes its wire format straight to AVRO records.
@@ -85,6 +91,7 @@ export async function extract(ctx: ExtractContext): Promise<Manifest> {
         await writer.writeEncoded(batch);
         rows += batch.rows;
         progress.tick(rows);
+        observer?.advance(rows, writer.bytesWritten);
       }
     } else {
       for await (const batch of ctx.source.read(plan)) {
@@ -93,9 +100,12 @@ export async function extract(ctx: ExtractContext): Promise<Manifest> {
         await writer.write(batch);
         rows += batch.length;
         progress.tick(rows);
+        observer?.advance(rows, writer.bytesWritten);
       }
     }
     ctx.signal?.throwIfAborted();
+    observer?.phase(ctx.table.name, 'upload', { rows, estimate: false });
+    observer?.advance(rows, writer.bytesWritten);
     files = await writer.close();
   } catch (error) {
     await writer.abort();

@@ -6,7 +6,9 @@ import { findColumn, isWatermarkKind, type TableModel } from '../../shared/model
 import { checkContinuity, reconcileState } from '../../shared/pipeline/continuity.js';
 import type { Manifest } from '../../shared/pipeline/manifest.js';
 import { pruneRuns } from '../../shared/pipeline/retention.js';
+import { countedPart } from '../../shared/pipeline/counted-part.js';
 import { findRunToLoad, readRunManifests } from '../../shared/pipeline/run-finder.js';
+import type { RunObserver } from '../../shared/pipeline/run-observer.js';
 import { StagingLayout } from '../../shared/pipeline/staging-layout.js';
 import { commitState, nextState, readState } from '../../shared/pipeline/state.js';
 import { checkEncoding, readCommittedSchema } from '../../shared/pipeline/table-contract.js';
@@ -26,6 +28,8 @@ export interface LoadContext {
   /** The run to load; absent: the newest published run that continues the committed state. */
   runId?: string;
   log: Logger;
+  /** A live display at a terminal (`datapipe run`); the container entrypoints pass none. */
+  observer?: RunObserver;
 }
 
 export interface LoadSummary extends LoadResult {
@@ -73,13 +77,18 @@ export async function load(ctx: LoadContext): Promise<LoadSummary | null> {
   const expectedRows = manifests.reduce((sum, m) => sum + m.rows, 0);
   log.info({ phase: 'load', files: parts.length, rows: expectedRows }, 'loading');
   const started = performance.now();
+  const observer = ctx.observer;
+  observer?.phase(ctx.table.name, 'stage', { rows: expectedRows, estimate: false });
+  const staging = observer ? countedPart(observer, expectedRows, parts.reduce((sum, p) => sum + p.bytes, 0)) : null;
   const result = await ctx.warehouse.load({
     model, mode: first.mode, runId, baseRunId, partitionColumn: partition?.name ?? null, parts, expectedRows, watermark,
     openPart: async (key) => {
       const part = partsByKey.get(key);
       if (!part) throw new ContractError(`${key} is not listed in the manifests of run ${runId}`);
-      return openStagedPart(ctx.store, part);
+      const stream = await openStagedPart(ctx.store, part);
+      return staging ? staging(stream) : stream;
     },
+    ...(observer ? { onStaged: (rows: number) => observer.phase(ctx.table.name, 'merge', { rows, estimate: false }) } : {}),
   });
 
   // The warehouse has committed and recorded the load; only now may the state move. A crash here

@@ -28,7 +28,8 @@ export async function locateConfig(explicit: string | undefined, table: string |
   throw new TerminalError(`table ${table} is listed in several configs (${shown}) — choose one with --config <path> or DATAPIPE_CONFIG`);
 }
 
-async function configCandidates(cwd: string): Promise<string[]> {
+/** `./config.yaml` and `./*\/config.yaml` under `cwd`, sorted (for `datapipe status --all` too). */
+export async function configCandidates(cwd: string): Promise<string[]> {
   const found: string[] = [];
   const entries = await readdir(cwd, { withFileTypes: true }).catch(() => []);
   if (entries.some((e) => e.isFile() && e.name === 'config.yaml')) found.push(join(cwd, 'config.yaml'));

@@ -5,6 +5,7 @@ import { findTable, loadConfig, loadDotEnv, type LoadedConfig } from '../../shar
 import { TerminalError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/log.js';
 import type { Manifest } from '../../shared/pipeline/manifest.js';
+import type { RunObserver } from '../../shared/pipeline/run-observer.js';
 import { newRunId, normalizeRunId, parseChunk } from '../../shared/pipeline/run-id.js';
 import { readCommittedSchema, schemasDir } from '../../shared/pipeline/table-contract.js';
 import { openSource } from '../../shared/sources/registry.js';
@@ -46,8 +47,8 @@ function selectCloud(destination: DestinationConfig, cloud: Cloud | undefined, p
   return { ...destination, cloud };
 }
 
-/** The extractor's run: connect, extract, close. */
-export async function runExtractor(prepared: PreparedRun, args: RunArgs, log: Logger, signal?: AbortSignal): Promise<Manifest> {
+/** The extractor's run: connect, extract, close. `observer` draws a terminal's live line (`datapipe run`). */
+export async function runExtractor(prepared: PreparedRun, args: RunArgs, log: Logger, signal?: AbortSignal, observer?: RunObserver): Promise<Manifest> {
   const runId = args.runId ? normalizeRunId(args.runId) : newRunId();
   const chunk = args.chunk ? parseChunk(args.chunk) : undefined;
   const { store, prefix } = await openStaging(prepared.destination, log);
@@ -58,7 +59,7 @@ export async function runExtractor(prepared: PreparedRun, args: RunArgs, log: Lo
     return await extract({
       config: prepared.loaded.config, configPath: prepared.loaded.path, table: prepared.table,
       source, store, prefix, schemasDir: schemasDir(args.schemas), runId, chunk, log, signal,
-      encoding: { name: warehouse.encoding, warehouse: warehouse.name },
+      encoding: { name: warehouse.encoding, warehouse: warehouse.name }, observer,
     });
   } finally {
     await source.close();
@@ -67,9 +68,10 @@ export async function runExtractor(prepared: PreparedRun, args: RunArgs, log: Lo
 
 /**
  * The loader's run: open the warehouse, load, then — for a table with `deletes: detect|propagate`
- * — compare the key sets with the source (services/loader/deletes.ts); close.
+ * — compare the key sets with the source (services/loader/deletes.ts); close. `observer` draws a
+ * terminal's live line (`datapipe run`).
  */
-export async function runLoader(prepared: PreparedRun, args: RunArgs, log: Logger): Promise<LoadSummary | null> {
+export async function runLoader(prepared: PreparedRun, args: RunArgs, log: Logger, observer?: RunObserver): Promise<LoadSummary | null> {
   const { store, prefix } = await openStaging(prepared.destination, log);
   const warehouse = await openWarehouse(prepared.destination, log);
   try {
@@ -77,7 +79,7 @@ export async function runLoader(prepared: PreparedRun, args: RunArgs, log: Logge
     const summary = await load({
       config: prepared.loaded.config, configPath: prepared.loaded.path, table: prepared.table,
       store, prefix, warehouse, schemasDir: dir,
-      runId: args.runId ? normalizeRunId(args.runId) : undefined, log,
+      runId: args.runId ? normalizeRunId(args.runId) : undefined, log, observer,
     });
     if (summary && prepared.table.deletes !== 'ignore') {
       const { model } = await readCommittedSchema(dir, prepared.table.name, prepared.loaded.path);

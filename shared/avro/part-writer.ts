@@ -172,6 +172,11 @@ export class PartWriter {
     }
   }
 
+  /** Compressed bytes written to parts so far (published or uploading), for progress displays. */
+  get bytesWritten(): number {
+    return this.#opened.reduce((sum, part) => sum + part.bytes, 0);
+  }
+
   /** Writes the last block, finishes the last part and returns every part written, in order. */
   async close(): Promise<PartInfo[]> {
     this.#enter('close');

@@ -11,6 +11,7 @@ import { airflowSchema, imagesSchema } from './airflow-schema.js';
 import { checkDeploy, deploySchema } from './deploy-schema.js';
 import { destinationSchema } from './destination-schema.js';
 import { sourceSchema } from './source-schema.js';
+import { staleAfterSchema } from './stale-after.js';
 import { PROJECT_NAME_PATTERN, wholeNumber } from './schema-primitives.js';
 import { tablesSchema } from './table-schema.js';
 
@@ -78,6 +79,7 @@ export const configSchema = z
     destination: destinationSchema,
     staging: staging.prefault({}),
     schedule,
+    stale_after: staleAfterSchema.optional(),
     images: imagesSchema.optional(),
     airflow: airflowSchema.optional(),
     deploy: deploySchema.optional(),

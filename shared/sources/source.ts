@@ -104,5 +104,24 @@ export interface Source {
    */
   verifySession?<T>(model: TableModel, work: (side: VerifySide) => Promise<T>): Promise<T>;
 
+  /**
+   * Optional capability: the catalog's estimate of the rows a read of `window` (the whole table
+   * when absent) returns, from statistics only — no scan; null when the statistics are missing.
+   * Only for display (a percentage and ETA at a terminal), never for a decision.
+   */
+  estimateRows?(model: TableModel, window?: ReadWindow): Promise<RowEstimate | null>;
+
+  /**
+   * Optional capability: the newest value of `column` (`MAX`) as canonical watermark text, null
+   * for an empty table — what `datapipe status` compares the committed watermark with.
+   */
+  newestValue?(model: TableModel, column: string): Promise<string | null>;
+
   close(): Promise<void>;
+}
+
+/** A row estimate and the statistic it comes from (`pg_class.reltuples`, `ALL_TABLES.NUM_ROWS`). */
+export interface RowEstimate {
+  rows: number;
+  basis: string;
 }

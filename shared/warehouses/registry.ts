@@ -7,21 +7,21 @@ import type { Cloud, DestinationConfig } from '../config/config-schema.js';
 import { TerminalError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { WarehouseCapabilities } from './capabilities.js';
-import type { Warehouse } from './warehouse.js';
+import type { Warehouse, WarehouseOpenOptions } from './warehouse.js';
 
 export interface WarehouseEntry {
   /** What the warehouse can do; cheap, loads no driver. */
   capabilities(): Promise<WarehouseCapabilities>;
   /** Opens the warehouse of `destination` (the driver is loaded here). */
-  open(destination: DestinationConfig, log: Logger): Promise<Warehouse>;
+  open(destination: DestinationConfig, log: Logger, options?: WarehouseOpenOptions): Promise<Warehouse>;
 }
 
 export const WAREHOUSES = {
   local: {
     capabilities: async () => (await import('./duckdb/duckdb-capabilities.js')).DUCKDB_CAPABILITIES,
-    open: async (destination, log) => {
+    open: async (destination, log, options) => {
       if (!destination.local) throw new TerminalError('destination.local: missing — add `local: { warehouse: .datapipe/warehouse.duckdb }`');
-      return (await import('./duckdb/duckdb-warehouse.js')).openDuckDbWarehouse(destination.local.warehouse, log);
+      return (await import('./duckdb/duckdb-warehouse.js')).openDuckDbWarehouse(destination.local.warehouse, log, options);
     },
   },
   gcp: {
@@ -50,8 +50,8 @@ export const WAREHOUSES = {
   },
 } satisfies Record<Cloud, WarehouseEntry>;
 
-export function openWarehouse(destination: DestinationConfig, log: Logger): Promise<Warehouse> {
-  return WAREHOUSES[destination.cloud].open(destination, log);
+export function openWarehouse(destination: DestinationConfig, log: Logger, options?: WarehouseOpenOptions): Promise<Warehouse> {
+  return WAREHOUSES[destination.cloud].open(destination, log, options);
 }
 
 export function warehouseCapabilities(cloud: Cloud): Promise<WarehouseCapabilities> {

@@ -9,7 +9,7 @@ import type { Logger } from '../log.js';
 import type { TableModel } from '../model/column.js';
 import type { WarehouseCapabilities } from './capabilities.js';
 import {
-  commitStatements, countSql, latestLoadSql, mustNotBeNull, stageCheckSql, STALE_RUN_MARKER, type LoadParams,
+  commitStatements, countSql, latestLoadSql, LOADS_TABLE, mustNotBeNull, stageCheckSql, STALE_RUN_MARKER, type LoadParams,
 } from './sql/load-sql.js';
 import { chunked, deleteKeysSql, MAX_LIST, type VerifyTable } from '../verify/verify-sql.js';
 import type { VerifySide } from '../verify/verify-side.js';
@@ -45,6 +45,7 @@ export class SqlWarehouse implements Warehouse {
         const { staged, deduplicated } = verifyStage(check, request);
         const seconds = (performance.now() - started) / 1000;
         this.log.info({ table: model.name, run_id: runId, phase: 'stage', rows: staged, seconds, rows_per_s: Math.round(staged / seconds) }, 'staged');
+        request.onStaged?.(staged);
 
         const params: LoadParams = {
           table_name: model.name, run_id: runId, base_run_id: request.baseRunId, mode,
@@ -91,6 +92,15 @@ export class SqlWarehouse implements Warehouse {
       return bound.sql;
     });
     await this.driver.withSession({ table: model.name }, (session) => session.transaction(statements, params));
+  }
+
+  async recordedLoad(table: string): Promise<RecordedLoad | null> {
+    try {
+      return await this.latestLoad(table);
+    } catch (error) {
+      if (missingLoadsTable(error)) return null;
+      throw error;
+    }
   }
 
   close(): Promise<void> {
@@ -143,6 +153,20 @@ function recordedLoad(row: ResultRow): RecordedLoad {
     rowsLoaded: Number(row.rows_loaded),
     watermark: row.watermark === null || row.watermark === undefined ? null : String(row.watermark),
   };
+}
+
+/**
+ * Whether the error says `_datapipe_loads` does not exist, in its engine's words: DuckDB "Table
+ * with name _datapipe_loads does not exist", PostgreSQL/Redshift 'relation "…_datapipe_loads" does
+ * not exist', BigQuery "Not found: Table …_datapipe_loads", Databricks "[TABLE_OR_VIEW_NOT_FOUND]
+ * … `_datapipe_loads` cannot be found".
+ */
+function missingLoadsTable(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e && depth < 8; e = (e as { cause?: unknown }).cause, depth++) {
+    const text = String((e as { message?: unknown }).message ?? e);
+    if (text.includes(LOADS_TABLE) && /does not exist|not found|cannot be found/i.test(text)) return true;
+  }
+  return false;
 }
 
 /** Whether the error, or one it wraps, says `marker` (a warehouse reports our failIf in its own words around it). */

@@ -30,6 +30,8 @@ export interface LoadRequest {
   watermark: string | null;
   /** Reads a part's bytes, verified against the manifest, for warehouses that load through the client. */
   openPart(key: string): Promise<Readable>;
+  /** Told when the stage has passed its checks and the transaction starts (a terminal's live line). */
+  onStaged?(rows: number): void;
 }
 
 export interface LoadResult {
@@ -82,5 +84,16 @@ export interface Warehouse {
    */
   deleteKeys(model: TableModel, keys: readonly string[]): Promise<void>;
 
+  /**
+   * The same, for readers that create nothing (`datapipe status`): also null when `_datapipe_loads`
+   * does not exist yet (no load ever ran).
+   */
+  recordedLoad(table: string): Promise<RecordedLoad | null>;
+
   close(): Promise<void>;
+}
+
+/** How a warehouse is opened: `readOnly` for readers (`datapipe status`) — the local DuckDB file is neither created nor locked for writing. */
+export interface WarehouseOpenOptions {
+  readOnly?: boolean;
 }

@@ -11,7 +11,7 @@ import { withRetry } from '../../retry.js';
 import { sourceRetryOptions, type SourceRetry } from '../read-retry.js';
 import type { Row, TableModel } from '../../model/column.js';
 import { ValueError } from '../../model/value-error.js';
-import type { DescribeOptions, ReadPlan, Source } from '../source.js';
+import type { DescribeOptions, ReadPlan, ReadWindow, RowEstimate, Source } from '../source.js';
 import { columnsToProfile, profileOf, tableModelFromCatalog, type AllTabColumnsRow } from './oracle-catalog.js';
 import type { OracleBinds, OracleConnectionLike, OracleDriverLike, OracleExecuteOptions } from './oracle-client.js';
 import { errorContext, loadOracleDriver, openSession, WHO_AM_I_SQL, type OracleConnectionConfig } from './oracle-connect.js';
@@ -20,6 +20,7 @@ import { numberTextToInt64 } from './oracle-number.js';
 import { readBatches } from './oracle-read.js';
 import { takeSnapshot, readScope, type OracleQuery } from './oracle-snapshot.js';
 import { columnOf, COLUMNS_SQL, countNullsSql, PRIMARY_KEY_SQL, profileSql, windowHighSql } from './oracle-sql.js';
+import { newestValueSql, NUM_ROWS_SQL } from './oracle-statistics.js';
 import { fetchTypeHandler } from './oracle-values.js';
 
 export interface OracleSourceOptions {
@@ -132,6 +133,22 @@ export class OracleSource implements Source {
   /** The run's SCN and chunk boundaries (oracle-snapshot.ts), taken when the extractor claims a chunked run. */
   async snapshot(model: TableModel, chunks: number): Promise<string> {
     return this.#run('taking the snapshot', this.#tableContext(model), (query) => takeSnapshot(query, model, chunks, this.#context.user ?? this.#config.user, this.#log));
+  }
+
+  /**
+   * NUM_ROWS for a read of the whole table; a bounded window has no estimate here (its share would
+   * need the column's histogram), so its live line shows rows and rate without a percentage.
+   */
+  async estimateRows(model: TableModel, window?: ReadWindow): Promise<RowEstimate | null> {
+    if (window && (window.low !== null || window.high !== null)) return null;
+    const binds = { owner: model.sourceSchema, table_name: model.sourceName };
+    const rows = await this.#run('reading the table statistics', this.#tableContext(model), async (query) => (await query<{ NUM_ROWS: string | null }>(NUM_ROWS_SQL, binds))[0]?.NUM_ROWS ?? null);
+    return rows === null ? null : { rows: Number(rows), basis: 'ALL_TABLES.NUM_ROWS' };
+  }
+
+  async newestValue(model: TableModel, columnName: string): Promise<string | null> {
+    const sql = newestValueSql(model, columnOf(model, columnName));
+    return this.#run('reading the newest partition value', this.#tableContext(model), async (query) => (await query<{ NEWEST: string | null }>(sql))[0]?.NEWEST ?? null);
   }
 
   read(plan: ReadPlan): AsyncIterable<Row[]> {

@@ -39,8 +39,8 @@ export interface BoundSql {
 /** The table's alias in reads. */
 const ROW_ALIAS = 't';
 /** How bound datetime text is read back (the canonical watermark text, six fraction digits). */
-const BOUND_TIMESTAMP_FORMAT = 'YYYY-MM-DD"T"HH24:MI:SS.FF6';
-const BOUND_DATE_FORMAT = 'YYYY-MM-DD"T"HH24:MI:SS';
+export const BOUND_TIMESTAMP_FORMAT = 'YYYY-MM-DD"T"HH24:MI:SS.FF6';
+export const BOUND_DATE_FORMAT = 'YYYY-MM-DD"T"HH24:MI:SS';
 
 /**
  * ALL_TAB_COLUMNS rows of one table in COLUMN_ID order (binds :owner, :table_name). The view

@@ -10,13 +10,14 @@ import { withRetry } from '../../retry.js';
 import { sourceRetryOptions, type SourceRetry } from '../read-retry.js';
 import { targetName, type Column, type Row, type TableModel } from '../../model/column.js';
 import { applyOverride, mapPostgresType, needsProfile } from '../../model/postgres-types.js';
-import type { DescribeOptions, EncodedBatch, ReadPlan, Source } from '../source.js';
+import type { DescribeOptions, EncodedBatch, ReadPlan, ReadWindow, RowEstimate, Source } from '../source.js';
 import { findTable, primaryKey, profileNumerics, tableColumns } from './postgres-catalog.js';
 import type { PostgresPool, PostgresPoolClient } from './postgres-client.js';
 import { checkConnection, createPostgresPool, errorContext, type PostgresConnection } from './postgres-connect.js';
 import { classifyPostgresError, type PostgresErrorContext } from './postgres-errors.js';
 import { readEncodedBatches, readRows, type ReadPath } from './postgres-read.js';
 import { columnOf, qualifiedTable, quoteIdent, windowHighSql } from './postgres-sql.js';
+import { estimateRows, newestValueSql } from './postgres-statistics.js';
 import { wholeNumber } from './postgres-binary-values.js';
 import { withPostgresSide } from './postgres-verify.js';
 import type { VerifySide } from '../../verify/verify-side.js';
@@ -116,6 +117,15 @@ export class PostgresSource implements Source {
     const column = columnOf(model, columnName);
     const sql = `SELECT count(*)::text AS n FROM ${qualifiedTable(model)} WHERE ${quoteIdent(column.sourceName)} IS NULL`;
     return this.withClient('counting NULL watermarks', async (client) => Number((await client.query<{ n: string }>(sql)).rows[0]?.n ?? 0));
+  }
+
+  estimateRows(model: TableModel, window?: ReadWindow): Promise<RowEstimate | null> {
+    return this.withClient('estimating rows', (client) => estimateRows(client, model, window));
+  }
+
+  async newestValue(model: TableModel, columnName: string): Promise<string | null> {
+    const sql = newestValueSql(model, columnOf(model, columnName));
+    return this.withClient('reading the newest partition value', async (client) => (await client.query<{ newest: string | null }>(sql)).rows[0]?.newest ?? null);
   }
 
   read(plan: ReadPlan): AsyncIterable<Row[]> {

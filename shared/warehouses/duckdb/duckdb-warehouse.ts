@@ -1,3 +1,4 @@
+import { access } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Readable } from 'node:stream';
 import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
@@ -10,7 +11,7 @@ import { ValueError } from '../../model/value-error.js';
 import { createLoadsTableSql, LOADS_TABLE, type LoadTables } from '../sql/load-sql.js';
 import { SqlWarehouse } from '../sql-warehouse.js';
 import { paramsUsedBy, type ParamValue, type ResultRow, type SessionContext, type WarehouseDriver, type WarehouseSession } from '../warehouse-driver.js';
-import type { LoadRequest } from '../warehouse.js';
+import type { LoadRequest, WarehouseOpenOptions } from '../warehouse.js';
 import { DUCKDB_CAPABILITIES } from './duckdb-capabilities.js';
 import { classifyDuckDbError } from './duckdb-errors.js';
 import { createStageSql, createTableSql, describeTargetSql, dropStageSql, stageRef, stageTableName, targetRef } from './duckdb-sql.js';
@@ -176,11 +177,26 @@ export class DuckDbWarehouse extends SqlWarehouse {
  * private in-memory database (tests, demos). A file another process holds open fails with a
  * TransientError: DuckDB allows one writing process per file.
  */
-export async function openDuckDbWarehouse(path: string, log: Logger): Promise<DuckDbWarehouse> {
+export async function openDuckDbWarehouse(path: string, log: Logger, options: WarehouseOpenOptions = {}): Promise<DuckDbWarehouse> {
+  if (options.readOnly) return openReadOnly(path, log);
   if (path !== ':memory:') await makeFolder(dirname(path), dirname(path), 'destination.local.warehouse');
   try {
     return new DuckDbWarehouse(new DuckDbDriver(await DuckDBInstance.create(path), path), log);
   } catch (error) {
     throw classifyDuckDbError(error, `opening DuckDB ${path}`);
+  }
+}
+
+/**
+ * For readers (`datapipe status`): the file opened read-only, so nothing is created or changed;
+ * a file that does not exist yet holds no loads, and reads as an empty in-memory database.
+ */
+async function openReadOnly(path: string, log: Logger): Promise<DuckDbWarehouse> {
+  const exists = path === ':memory:' || await access(path).then(() => true, () => false);
+  try {
+    const instance = exists && path !== ':memory:' ? await DuckDBInstance.create(path, { access_mode: 'READ_ONLY' }) : await DuckDBInstance.create(':memory:');
+    return new DuckDbWarehouse(new DuckDbDriver(instance, path), log);
+  } catch (error) {
+    throw classifyDuckDbError(error, `opening DuckDB ${path} to read`);
   }
 }
