@@ -71,7 +71,11 @@ const parser = yargs(hideBin(process.argv))
     .option('level', { choices: [1, 2] as const, default: 2 as const, describe: '1: profiles (counts, min, max, sums); 2: profiles and row hashes down to the differing keys' })
     .option('show', { type: 'number', default: 10, describe: 'differing rows shown per table, at most' })
     .option('json', { type: 'boolean', default: false, describe: 'one JSON document on stdout instead of the table' }),
-  (argv) => runCommand(log, () => verifyCommand({ table: argv.table, all: argv.all, config: argv.config, cloud: argv.cloud, level: argv.level, show: argv.show, json: argv.json, log })))
+  // stdout carries the report (or its JSON) alone; the log records go to stderr.
+  (argv) => runCommand(log, () => verifyCommand({
+    table: argv.table, all: argv.all, config: argv.config, cloud: argv.cloud, level: argv.level, show: argv.show, json: argv.json,
+    log: createLogger({ destination: process.stderr }),
+  })))
   .command('status [table]', 'where each table stands: committed watermark and run, runs staged but not loaded, lag behind the source; exit 3 when a run is stuck', (y) => y
     .positional('table', { type: 'string', describe: 'one table of the config (default: all of them)' })
     .option('config', { type: 'string', describe: 'config.yaml (default: DATAPIPE_CONFIG, else the one config.yaml here or in a subfolder)' })
