@@ -20,6 +20,8 @@
  *   `SORTKEY AUTO`, `ENCODE <encoding>`, `BACKUP YES|NO` and column `DISTKEY`/`SORTKEY` removed;
  *   PRIMARY KEY and UNIQUE removed, because Redshift never enforces them;
  * - `:name` parameters → `$n`, bound as text (PostgreSQL infers the type, as Redshift converts).
+ * Redshift functions PostgreSQL lacks, defined in the twin database (redshift-fake/redshift-functions.ts):
+ * `STRTOL(text, 16)`.
  * Refused with a FAILED statement, to keep DataPipe's SQL in the Redshift ∩ PostgreSQL subset:
  * QUALIFY (PostgreSQL has none), MERGE … USING (subquery) and WITH … MERGE (Redshift has neither).
  * Emulated by the fake itself: `COPY … FROM 's3://…' IAM_ROLE … FORMAT AS AVRO 'auto [ignorecase]'

@@ -12,6 +12,7 @@ import pg from 'pg';
 import { ApiError, type ErrorName } from './api-error.js';
 import { toJson } from './json-wire.js';
 import { CREATE_LOAD_ERROR_TABLES, SYSTEM_SCHEMA } from './load-errors.js';
+import { REDSHIFT_FUNCTIONS } from './redshift-functions.js';
 import { folderObjectReader, type ObjectReader } from './object-readers.js';
 import { cancel, describe, execute, getResult, type OperationHost } from './operations.js';
 import { postgresCatalog, type CatalogLookup } from './result-set.js';
@@ -239,6 +240,7 @@ export class RedshiftDataFake implements OperationHost {
     await setup.connect();
     try {
       await setup.query(CREATE_LOAD_ERROR_TABLES);
+      await setup.query(REDSHIFT_FUNCTIONS);
       for (const schema of this.options.schemas ?? []) await setup.query(`CREATE SCHEMA IF NOT EXISTS "${schema.replace(/"/g, '""')}"`);
     } finally {
       await setup.end();
