@@ -47,7 +47,9 @@ export function nullableText(d: VerifyDialect, column: Column, expression: strin
 
 /** A row's canonical text: its columns' texts, in the given order, joined with `|`; `ref` reads a column. */
 export function rowText(d: VerifyDialect, columns: readonly Column[], ref: (column: Column) => string): string {
-  return columns.map((c) => nullableText(d, c, ref(c))).join(` || '|' || `);
+  const parts = columns.flatMap((c, i) => (i === 0 ? [nullableText(d, c, ref(c))] : [`'|'`, nullableText(d, c, ref(c))]));
+  if (parts.length === 1) return parts[0]!;
+  return d.concat ? d.concat(parts) : parts.join(' || ');
 }
 
 /** `12.50` → `12.5`, `3.00` → `3`; integers untouched. */

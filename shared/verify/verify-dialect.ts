@@ -28,6 +28,12 @@ export interface VerifyDialect {
    */
   text(expression: string, column: Column): string;
 
+  /**
+   * Text expressions joined, none of them NULL. Default `a || b || …`; BigQuery's CONCAT(a, b, …)
+   * keeps the expression flat (a row of many columns is otherwise a deeply nested tree).
+   */
+  concat?(parts: readonly string[]): string;
+
   /** An integer expression as decimal text. */
   integerText(expression: string): string;
 

@@ -18,6 +18,7 @@ export const BIGQUERY_VERIFY: VerifyDialect = {
   param: (name) => `@${name}`,
   int64Param: (name) => `CAST(@${name} AS INT64)`,
   text: (x, column) => bigQueryText(x, column),
+  concat: (parts) => `CONCAT(${parts.join(', ')})`,
   integerText: (x) => `CAST(${x} AS STRING)`,
   rtrim: (x, char) => `RTRIM(${x}, '${char}')`,
   charLength: (x) => `CHAR_LENGTH(${x})`,

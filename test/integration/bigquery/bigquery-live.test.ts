@@ -22,8 +22,13 @@ import { openBigQueryWarehouse, type BigQueryWarehouse } from '../../../shared/w
 import type { LoadMode, LoadRequest } from '../../../shared/warehouses/warehouse.js';
 import { liveGcp } from '../../support/gcp-live.js';
 import { MemoryStore } from '../../support/memory-store.js';
-import { column } from '../../support/model-fixtures.js';
-import { days, decimal, micros, writeParts } from '../duckdb/load-fixtures.js';
+import { column, withoutColumns } from '../../support/model-fixtures.js';
+import { canonicalRows } from '../../support/verify-spelling.js';
+import { openDuckDbWarehouse } from '../../../shared/warehouses/duckdb/duckdb-warehouse.js';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { days, decimal, loadRequest as duckDbRequest, micros, writeParts } from '../duckdb/load-fixtures.js';
 import { previousRun } from '../duckdb/load-fixtures.js';
 
 const env = liveGcp('bigquery-live', 'run the BigQuery warehouse against real BigQuery');
@@ -64,6 +69,23 @@ const READ_BACK = (table: string) => `
     CAST(amount AS STRING) AS amount, CAST(wide AS STRING) AS wide, ratio, note,
     UNIX_DATE(day) AS day, CAST(UNIX_MICROS(instant) AS STRING) AS instant, TO_HEX(blob) AS blob, flag
   FROM \`${env.project}\`.\`${env.dataset}\`.\`${table}\` ORDER BY id`;
+
+/** Run r1: a duplicated key and the fidelity edges. */
+const FIRST_RUN: Row[][] = [
+  [
+    row(1n, '2024-05-01 10:00:00', '1.5', 'old'),
+    row(-(2n ** 63n), '0001-01-01 00:00:00', `-${MAX}`, '', {
+      wide: decimal('-99999999999999999999999999999999999999.99999999999999999999999999999999999999', 76, 38),
+      ratio: -0, day: days('0001-01-01'), instant: micros('0001-01-01 00:00:00'), blob: Buffer.from([0, 255]), flag: false,
+    }),
+  ],
+  [
+    row(1n, '2024-05-02 10:00:00', '2.5', 'new'),
+    row(2n ** 63n - 1n, '9999-12-31 23:59:59.999999', MAX, 'Ñandú — 東京 😀', {
+      ratio: 1.7976931348623157e308, day: days('9999-12-31'), instant: micros('9999-12-31 23:59:59.999999'), blob: Buffer.alloc(0), flag: true,
+    }),
+  ],
+];
 
 describe.skipIf(!env.available)(`BigQueryWarehouse against real BigQuery (${env.project}:${env.dataset}, ${env.location})`, () => {
   const destination: GcpDestination = { project_id: env.project, dataset: env.dataset, bucket: env.bucket, location: env.location };
@@ -108,21 +130,7 @@ describe.skipIf(!env.available)(`BigQueryWarehouse against real BigQuery (${env.
   }
 
   it('loads every type exactly, keeping the latest row of a duplicated key', async () => {
-    const result = await load('r1', [
-      [
-        row(1n, '2024-05-01 10:00:00', '1.5', 'old'),
-        row(-(2n ** 63n), '0001-01-01 00:00:00', `-${MAX}`, '', {
-          wide: decimal('-99999999999999999999999999999999999999.99999999999999999999999999999999999999', 76, 38),
-          ratio: -0, day: days('0001-01-01'), instant: micros('0001-01-01 00:00:00'), blob: Buffer.from([0, 255]), flag: false,
-        }),
-      ],
-      [
-        row(1n, '2024-05-02 10:00:00', '2.5', 'new'),
-        row(2n ** 63n - 1n, '9999-12-31 23:59:59.999999', MAX, 'Ñandú — 東京 😀', {
-          ratio: 1.7976931348623157e308, day: days('9999-12-31'), instant: micros('9999-12-31 23:59:59.999999'), blob: Buffer.alloc(0), flag: true,
-        }),
-      ],
-    ], 'incremental', '2024-05-02 10:00:00');
+    const result = await load('r1', FIRST_RUN, 'incremental', '2024-05-02 10:00:00');
     expect(result).toEqual({ staged: 4, deduplicated: 3, targetRows: 3 });
     expect(await target()).toEqual([
       {
@@ -136,6 +144,24 @@ describe.skipIf(!env.available)(`BigQueryWarehouse against real BigQuery (${env.
         note: 'Ñandú — 東京 😀', day: days('9999-12-31'), instant: String(micros('9999-12-31 23:59:59.999999')), blob: '', flag: true,
       },
     ]);
+  }, 600_000);
+
+  it('datapipe verify: BigQuery spells every loaded row as DuckDB does, the edges included (the Redshift and Spark twins are checked in test/integration/verify)', async () => {
+    // DuckDB holds no decimal wider than 38 digits: both sides are read without that column.
+    const subset = withoutColumns(model, 'wide');
+    const onBigQuery = await warehouse.verifySession(subset, canonicalRows);
+    const dir = await mkdtemp(join(tmpdir(), 'datapipe-bq-verify-'));
+    const duckdb = await openDuckDbWarehouse(join(dir, 'w.duckdb'), silentLogger);
+    try {
+      const local = new MemoryStore();
+      const rows = FIRST_RUN.map((part) => part.map(({ wide: _wide, ...r }) => r));
+      await duckdb.ensureTable(subset, 'updated_at');
+      await duckdb.load(duckDbRequest(local, subset, 'r1', await writeParts(local, subset, 'r1', rows), { partitionColumn: 'updated_at' }));
+      expect(onBigQuery).toEqual(await duckdb.verifySession(subset, canonicalRows));
+    } finally {
+      await duckdb.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   }, 600_000);
 
   it('merges a late row over a newer one and inserts new keys; re-running the run changes nothing', async () => {

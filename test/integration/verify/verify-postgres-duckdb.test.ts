@@ -17,10 +17,9 @@ import { findTable } from '../../../shared/config/load-config.js';
 import { silentLogger } from '../../../shared/log.js';
 import type { Source } from '../../../shared/sources/source.js';
 import { LocalStore } from '../../../shared/stores/local/local-store.js';
-import { keyColumns, rowText } from '../../../shared/verify/canonical-sql.js';
 import { findDeletedKeys, verifyLoadedTable } from '../../../shared/verify/verify-run.js';
-import type { VerifySide } from '../../../shared/verify/verify-side.js';
 import { openDuckDbWarehouse, type DuckDbWarehouse } from '../../../shared/warehouses/duckdb/duckdb-warehouse.js';
+import { canonicalRows } from '../../support/verify-spelling.js';
 import { GENERATED_ROWS } from '../postgres/all-types-fixture.js';
 import { openAllTypesWorkspace, type AllTypesWorkspace } from '../pipeline/all-types-workspace.js';
 
@@ -55,15 +54,6 @@ async function withBoth<T>(work: (source: Source, warehouse: DuckDbWarehouse) =>
   } finally {
     await source.close();
   }
-}
-
-/** Every row's canonical text on one side, by key text. */
-async function canonicalRows(side: VerifySide): Promise<Map<string, string>> {
-  const { dialect: d, model } = side.table;
-  const key = rowText(d, keyColumns(model), (c) => side.table.column(c));
-  const row = rowText(d, model.columns, (c) => side.table.column(c));
-  const rows = await side.query(`SELECT ${key} AS kt, ${row} AS rt FROM ${side.table.from}`, {}, 'test');
-  return new Map(rows.map((r) => [String(r.kt), String(r.rt)]));
 }
 
 beforeAll(async () => {
