@@ -10,7 +10,7 @@
  * | float32/64 | `NaN`, `Inf`, `-Inf`, `0`, `-0`, else `[-]<m>p<e>`: the exact value m·2^e (m the 53-bit mantissa) |
  * | boolean | `true` / `false` |
  * | date | `YYYY-MM-DD` |
- * | datetime / timestamp | `YYYY-MM-DD HH:MM:SS.ffffff` (timestamp in UTC) |
+ * | datetime / timestamp | `YYYY-MM-DD HH:MM:SS[.f]`, the fraction's trailing zeros and a bare `.` removed (timestamp in UTC) |
  * | bytes | lower-case hex |
  * | string, json, interval | `<characters>:<text>` (the length keeps `|` inside text unambiguous) |
  *
@@ -27,7 +27,7 @@ export function valueText(d: VerifyDialect, column: Column, expression: string):
   switch (column.type.kind) {
     case 'int64': return d.integerText(expression);
     case 'boolean': return `CASE WHEN ${expression} THEN 'true' ELSE 'false' END`;
-    case 'decimal': return trimDecimal(d, d.text(expression, column));
+    case 'decimal': return d.decimalText ? d.decimalText(expression) : trimDecimal(d, d.text(expression, column));
     case 'float32':
     case 'float64': return floatText(d, d.toDouble(expression));
     case 'string':
@@ -73,6 +73,14 @@ export function floatText(d: VerifyDialect, x: string): string {
     + ` WHEN ${x} > ${d.maxDouble} THEN 'Inf' WHEN ${x} < -${d.maxDouble} THEN '-Inf'`
     + ` WHEN ${x} = 0 THEN CASE WHEN ${d.isNegativeZero(x)} THEN '-0' ELSE '0' END`
     + ` ELSE CASE WHEN ${x} < 0 THEN '-' ELSE '' END || ${d.doubleIntegerText(mantissa)} || 'p' || ${d.doubleIntegerText(`(${e} - 52)`)} END`;
+}
+
+/**
+ * `YYYY-MM-DD HH:MM:SS.ffffff` (always six digits) → the canonical `YYYY-MM-DD HH:MM:SS[.f]`: the
+ * fraction's trailing zeros, then a bare `.`, removed. Safe only on text that always has the `.`.
+ */
+export function trimFraction(d: Pick<VerifyDialect, 'rtrim'>, fixedText: string): string {
+  return d.rtrim(d.rtrim(fixedText, '0'), '.');
 }
 
 /** The key columns of `model`, in key order. */

@@ -61,11 +61,12 @@ export function floatDisplay(text: string): string {
 
 /**
  * A committed watermark (shared/pipeline/watermark.ts: `2024-01-31T10:11:12.123456Z`) in the
- * canonical text the filter compares against (`2024-01-31 10:11:12.123456`).
+ * canonical text the filter compares against (`2024-01-31 10:11:12.1234`, `2024-01-31 10:11:12`).
  */
 export function canonicalWatermark(kind: WatermarkKind, watermark: string): string {
   if (kind === 'int64' || kind === 'date') return watermark;
   const [date, time = '00:00:00'] = watermark.replace(/Z$/, '').split('T');
   const [clock, fraction = ''] = time.split('.');
-  return `${date} ${clock}.${fraction.padEnd(6, '0')}`;
+  const digits = fraction.replace(/0+$/, '');
+  return digits ? `${date} ${clock}.${digits}` : `${date} ${clock}`;
 }

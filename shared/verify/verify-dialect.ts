@@ -22,7 +22,8 @@ export interface VerifyDialect {
   /**
    * The canonical text of a value of `column` that is not NULL, for the kinds whose spelling is the
    * engine's own: decimal (plain digits, before trailing zeros are trimmed), date (`YYYY-MM-DD`),
-   * datetime and timestamp (`YYYY-MM-DD HH:MM:SS.ffffff`, UTC), bytes (lower-case hex),
+   * datetime and timestamp (`YYYY-MM-DD HH:MM:SS[.f]`: UTC, the fraction without trailing zeros —
+   * trimFraction in canonical-sql.ts), bytes (lower-case hex),
    * string/json/interval (the text as extracted). int64, boolean and floats are built from the
    * primitives below.
    */
@@ -33,6 +34,9 @@ export interface VerifyDialect {
    * keeps the expression flat (a row of many columns is otherwise a deeply nested tree).
    */
   concat?(parts: readonly string[]): string;
+
+  /** A decimal's canonical text in one step, where the engine has one (PostgreSQL's trim_scale). */
+  decimalText?(expression: string): string;
 
   /** An integer expression as decimal text. */
   integerText(expression: string): string;

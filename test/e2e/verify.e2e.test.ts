@@ -122,7 +122,7 @@ describe('datapipe verify on the local cloud', () => {
       '  id_venta=40: values differ',
       '    nota: source "venta 40" | warehouse "venta 4O"',
       '  id_venta=41: in the source, missing from the warehouse',
-      '    fecha_venta: source 2026-01-01 00:41:00.000000 | warehouse (no row)',
+      '    fecha_venta: source 2026-01-01 00:41:00 | warehouse (no row)',
       '    nota: source "venta 41" | warehouse (no row)',
       '    monto: source 51.25 | warehouse (no row)',
       '    tasa: source 13.666666666666666 | warehouse (no row)',

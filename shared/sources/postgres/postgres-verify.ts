@@ -12,6 +12,9 @@ import { qualifiedTable, quoteIdent, readSettings, BEGIN_READ } from './postgres
 
 const DOUBLE = 'double precision';
 
+/** The PostgreSQL version (`server_version_num`) from which trim_scale() exists. */
+const TRIM_SCALE_SINCE = 130000;
+
 export const POSTGRES_VERIFY: VerifyDialect = {
   name: 'PostgreSQL',
   quote: quoteIdent,
@@ -40,12 +43,24 @@ export const POSTGRES_VERIFY: VerifyDialect = {
   doubleIntegerText: (x) => `CAST(CAST(${x} AS bigint) AS text)`,
 };
 
+/**
+ * The dialect for a server: from PostgreSQL 13, trim_scale() gives a decimal's canonical text in
+ * one step (a third of the cost of trimming its text).
+ */
+export function postgresVerify(serverVersion: number): VerifyDialect {
+  return serverVersion >= TRIM_SCALE_SINCE ? { ...POSTGRES_VERIFY, decimalText: (x) => `CAST(trim_scale(${x}) AS text)` } : POSTGRES_VERIFY;
+}
+
+/**
+ * Dates and timestamps are the server's own ISO text (DateStyle ISO, set by readSettings): it
+ * already drops a zero fraction's trailing zeros, and costs a third of to_char().
+ */
 function postgresText(x: string, column: Column): string {
   switch (column.type.kind) {
     case 'decimal': return `CAST(${x} AS text)`;
-    case 'date': return `to_char(${x}, 'YYYY-MM-DD')`;
-    case 'datetime': return `to_char(${x}, 'YYYY-MM-DD HH24:MI:SS.US')`;
-    case 'timestamp': return `to_char(${x} AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')`;
+    case 'date': return `CAST(${x} AS text)`;
+    case 'datetime': return `CAST(${x} AS text)`;
+    case 'timestamp': return `CAST(${x} AT TIME ZONE 'UTC' AS text)`;
     case 'bytes': return `encode(${x}, 'hex')`;
     // character(n) travels uncast (its padding is its value); concat() keeps it where ::text strips it.
     default: return wireOf(column).cast === null ? `concat(${x})` : `CAST(${x} AS text)`;
@@ -85,8 +100,9 @@ export async function withPostgresSide<T>(client: PostgresQueryClient, model: Ta
   try {
     const settings = readSettings(undefined);
     await client.query(settings.sql, settings.values);
+    const [version] = (await client.query("SELECT current_setting('server_version_num') AS v")).rows;
     const side: VerifySide = {
-      table: { dialect: POSTGRES_VERIFY, model, from: qualifiedTable(model), column: postgresColumn },
+      table: { dialect: postgresVerify(Number(version?.v ?? 0)), model, from: qualifiedTable(model), column: postgresColumn },
       query: async (sql, params) => {
         const { text, values } = bindNamed(sql, params);
         return (await client.query(text, values)).rows;

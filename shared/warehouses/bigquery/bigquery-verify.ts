@@ -7,6 +7,7 @@
  * sums are BIGNUMERIC, since SUM of INT64 raises an error on overflow; IEEE_DIVIDE(1, -0.0) is -inf.
  */
 import type { Column } from '../../model/column.js';
+import { trimFraction } from '../../verify/canonical-sql.js';
 import type { VerifyDialect } from '../../verify/verify-dialect.js';
 import { quoteIdentifier } from './bigquery-names.js';
 
@@ -42,8 +43,8 @@ function bigQueryText(x: string, column: Column): string {
   switch (column.type.kind) {
     case 'decimal': return `CAST(${x} AS STRING)`;
     case 'date': return `FORMAT_DATE('%E4Y-%m-%d', ${x})`;
-    case 'datetime': return `FORMAT_DATETIME('${TIME}', ${x})`;
-    case 'timestamp': return `FORMAT_TIMESTAMP('${TIME}', ${x}, 'UTC')`;
+    case 'datetime': return trimFraction(BIGQUERY_VERIFY, `FORMAT_DATETIME('${TIME}', ${x})`);
+    case 'timestamp': return trimFraction(BIGQUERY_VERIFY, `FORMAT_TIMESTAMP('${TIME}', ${x}, 'UTC')`);
     case 'bytes': return `TO_HEX(${x})`;
     default: return x;
   }

@@ -5,6 +5,7 @@
  * zone never enters; sums are DECIMAL(38,0), since SUM of BIGINT would overflow.
  */
 import type { Column } from '../../model/column.js';
+import { trimFraction } from '../../verify/canonical-sql.js';
 import type { VerifyDialect } from '../../verify/verify-dialect.js';
 import { quoteIdentifier } from './databricks-names.js';
 
@@ -39,8 +40,8 @@ function databricksText(x: string, column: Column): string {
   switch (column.type.kind) {
     case 'decimal': return `CAST(${x} AS STRING)`;
     case 'date': return `date_format(${x}, 'yyyy-MM-dd')`;
-    case 'datetime': return `date_format(${x}, '${TIME}')`;
-    case 'timestamp': return `date_format(timestampadd(MICROSECOND, unix_micros(${x}), TIMESTAMP_NTZ'1970-01-01 00:00:00'), '${TIME}')`;
+    case 'datetime': return trimFraction(DATABRICKS_VERIFY, `date_format(${x}, '${TIME}')`);
+    case 'timestamp': return trimFraction(DATABRICKS_VERIFY, `date_format(timestampadd(MICROSECOND, unix_micros(${x}), TIMESTAMP_NTZ'1970-01-01 00:00:00'), '${TIME}')`);
     case 'bytes': return `lower(hex(${x}))`;
     default: return x;
   }

@@ -3,6 +3,7 @@
  * https://duckdb.org/docs/stable/sql/functions/overview). SUM of BIGINT is a HUGEINT, exact.
  */
 import type { Column } from '../../model/column.js';
+import { trimFraction } from '../../verify/canonical-sql.js';
 import type { VerifyDialect } from '../../verify/verify-dialect.js';
 import { quoteIdentifier } from './duckdb-dialect.js';
 
@@ -37,8 +38,8 @@ function duckDbText(x: string, column: Column): string {
   switch (column.type.kind) {
     case 'decimal': return `CAST(${x} AS VARCHAR)`;
     case 'date': return `strftime(${x}, '%Y-%m-%d')`;
-    case 'datetime': return `strftime(${x}, '${TIME}')`;
-    case 'timestamp': return `strftime(${x} AT TIME ZONE 'UTC', '${TIME}')`;
+    case 'datetime': return trimFraction(DUCKDB_VERIFY, `strftime(${x}, '${TIME}')`);
+    case 'timestamp': return trimFraction(DUCKDB_VERIFY, `strftime(${x} AT TIME ZONE 'UTC', '${TIME}')`);
     case 'bytes': return `lower(hex(${x}))`;
     default: return x;
   }

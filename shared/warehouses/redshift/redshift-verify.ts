@@ -9,6 +9,7 @@
  * TO_CHAR's `US` is microseconds (https://docs.aws.amazon.com/redshift/latest/dg/r_FORMAT_strings.html).
  */
 import type { Column } from '../../model/column.js';
+import { trimFraction } from '../../verify/canonical-sql.js';
 import type { VerifyDialect } from '../../verify/verify-dialect.js';
 import { quoteIdentifier, REDSHIFT_DIALECT } from './redshift-dialect.js';
 
@@ -45,8 +46,8 @@ function redshiftText(x: string, column: Column): string {
     // A decimal wider than NUMERIC is kept as its text already (redshift-types.ts).
     case 'decimal': return `CAST(${x} AS VARCHAR)`;
     case 'date': return `TO_CHAR(${x}, 'YYYY-MM-DD')`;
-    case 'datetime': return `TO_CHAR(${x}, '${TIME}')`;
-    case 'timestamp': return `TO_CHAR(${x} AT TIME ZONE 'UTC', '${TIME}')`;
+    case 'datetime': return trimFraction(REDSHIFT_VERIFY, `TO_CHAR(${x}, '${TIME}')`);
+    case 'timestamp': return trimFraction(REDSHIFT_VERIFY, `TO_CHAR(${x} AT TIME ZONE 'UTC', '${TIME}')`);
     case 'bytes': return `FROM_VARBYTE(${x}, 'hex')`;
     default: return x;
   }

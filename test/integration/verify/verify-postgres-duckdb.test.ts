@@ -92,7 +92,7 @@ describe('datapipe verify: PostgreSQL server ↔ DuckDB', () => {
       expect(floats('6')).toEqual(['Inf', '-Inf']);
       // m·2^e with m the 53-bit mantissa: the smallest float32 subnormal is 2^-149, the smallest double 2^-1074.
       expect(floats('7')).toEqual(['4503599627370496p-201', '4503599627370496p-1126']);
-      expect(theirs.get('2')).toContain('|0001-01-01|0001-01-01 00:00:00.000000|0001-01-01 00:00:00.000000|false|');
+      expect(theirs.get('2')).toContain('|0001-01-01|0001-01-01 00:00:00|0001-01-01 00:00:00|false|');
       expect(theirs.get('3')).toMatch(/^3\|~\|~\|~\|~\|~\|~\|0:\|~\|~\|/);
     });
   });
