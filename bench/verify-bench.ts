@@ -60,8 +60,16 @@ const DUCKDB_ROWS = (n: number) => `INSERT INTO bench_verify SELECT g, (g * 7919
   TIMESTAMPTZ '2020-01-01 00:00:00+00' + to_seconds(g) FROM range(1, ${n} + 1) t(g)`;
 const SCAN = `SELECT count(id), count(qty), count(store), count(sold_at), count(amount), count(rate), count(currency), count(customer), count(note), count(loaded_at) FROM bench_verify`;
 
+// DuckDB runs inside this process (the local warehouse is embedded): its buffer cache counts in the
+// RSS. --duckdb-memory bounds it (SET memory_limit) to show what the verification itself needs.
+const duckdbMemory = option('duckdb-memory', '');
 let peak = 0;
-const sampler = setInterval(() => { peak = Math.max(peak, process.memoryUsage().rss); }, 50);
+let heapPeak = 0;
+const sampler = setInterval(() => {
+  const usage = process.memoryUsage();
+  peak = Math.max(peak, usage.rss);
+  heapPeak = Math.max(heapPeak, usage.heapUsed);
+}, 50);
 const mb = (bytes: number) => Math.round(bytes / 1048576);
 const seconds = async (work: () => Promise<unknown>): Promise<number> => {
   const started = performance.now();
@@ -75,7 +83,7 @@ const { host, port, user, database } = admin as unknown as { host: string; port:
 const source = await connectPostgres({ host, port, user, database, password: new URL(url).password || undefined }, 'public', silentLogger);
 const dir = await mkdtemp(join(tmpdir(), 'datapipe-verify-bench-'));
 console.log(`verify-bench: PostgreSQL ${url.replace(/:[^:@/]*@/, ':…@')} ↔ DuckDB; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-console.log('rows        | count+scan PG | count+scan DuckDB | read out PG | read out DuckDB | verify L1 | verify L1+L2 | ÷ count+scan (both) | ÷ read out (both) | RSS before → peak');
+console.log(`rows        | count+scan PG | count+scan DuckDB | read out PG | read out DuckDB | verify L1 | verify L1+L2 | ÷ count+scan (both) | ÷ read out (both) | RSS before → peak${duckdbMemory ? ` (DuckDB memory_limit ${duckdbMemory})` : ''}`);
 try {
   for (const n of sizes) {
     await admin.query('DROP TABLE IF EXISTS bench_verify');
@@ -106,16 +114,18 @@ try {
         instance.closeSync();
       });
       warehouse = await openDuckDbWarehouse(join(dir, `w${n}.duckdb`), silentLogger);
+      if (duckdbMemory) await warehouse.verifySession(MODEL, (t) => t.query(`SET memory_limit = '${duckdbMemory}'`, {}, 'setup'));
       const both = (level: 1 | 2) => source.verifySession!(MODEL, (s) => warehouse.verifySession(MODEL, (t) => verifyTable(s, t, { source: null, target: null }, null, { level, show: 3, deletes: 'detect' })));
       const before = process.memoryUsage().rss;
       peak = before;
+      heapPeak = process.memoryUsage().heapUsed;
       const l1 = await seconds(() => both(1));
       let result = await both(2);
       const l2 = await seconds(async () => { result = await both(2); });
       if (!result.equal) throw new Error(`the sides differ: ${JSON.stringify(result.shown)} ${JSON.stringify(result.profile)}`);
       const cell = (x: number, width: number) => `${x.toFixed(1).padStart(width)} s`;
       console.log(`${String(n).padEnd(11)} | ${cell(pgBase, 11)} | ${cell(duckBase, 15)} | ${cell(pgRead, 9)} | ${cell(duckRead, 13)} | ${cell(l1, 7)} | ${cell(l2, 10)} | `
-        + `${(l2 / (pgBase + duckBase)).toFixed(2).padStart(17)}× | ${(l2 / (pgRead + duckRead)).toFixed(2).padStart(16)}× | ${mb(before)} → ${mb(peak)} MB`);
+        + `${(l2 / (pgBase + duckBase)).toFixed(2).padStart(17)}× | ${(l2 / (pgRead + duckRead)).toFixed(2).padStart(16)}× | ${mb(before)} → ${mb(peak)} MB (JS heap ${mb(heapPeak)} MB)`);
 
       await admin.query(`UPDATE bench_verify SET note = 'changed' WHERE id = ${Math.floor(n / 2)}`);
       let changed = result;

@@ -43,7 +43,7 @@ const targetRows = () => warehouse(async (q) => Number((await q('SELECT count(*)
 /** Rewrites the table entry's settings after `lookback: 2d` (the init template's last table line). */
 async function tableSettings(extra: string): Promise<void> {
   const path = join(cwd, 'ventas', 'config.yaml');
-  const text = (await readFile(path, 'utf8')).replace(/(\n    lookback: 2d[^\n]*)(\n    (deletes|max_delete_fraction):[^\n]*)*/, `$1${extra}`);
+  const text = (await readFile(path, 'utf8')).replace(/(\n {4}lookback: 2d[^\n]*)(\n {4}(deletes|max_delete_fraction):[^\n]*)*/, `$1${extra}`);
   await writeFile(path, text);
 }
 
@@ -74,7 +74,7 @@ describe('datapipe verify on the local cloud', () => {
       expect(outcome.stderr).not.toContain('datapipe:');
       const [header, row, ...rest] = outcome.stdout.split('\n');
       expect(header).toBe('table            source rows  warehouse rows  columns  differences   time  result');
-      expect(row).toMatch(/^ventas_cabecera         5000            5000        5            0  +\d+\.\d s  equal$/);
+      expect(row).toMatch(/^ventas_cabecera {9}5000 {12}5000 {8}5 {12}0  +\d+\.\d s {2}equal$/);
       expect(rest).toEqual(['']);
     }
   });
@@ -116,7 +116,7 @@ describe('datapipe verify on the local cloud', () => {
       'datapipe: verify: 1 of 1 tables differ from the source: ventas_cabecera (2 rows) — the report above names the rows; re-extract and load them, or run a full load',
     );
     const lines = outcome.stdout.split('\n');
-    expect(lines[1]).toMatch(/^ventas_cabecera         4997            4996        5            2  +\d+\.\d s  DIFFERENT$/);
+    expect(lines[1]).toMatch(/^ventas_cabecera {9}4997 {12}4996 {8}5 {12}2  +\d+\.\d s {2}DIFFERENT$/);
     expect(lines.slice(3)).toEqual([
       'ventas_cabecera (rows up to the committed watermark 2026-01-04T11:20:00.000000):',
       '  id_venta=40: values differ',

@@ -19,7 +19,10 @@ import { classifyOracleError, type OracleErrorContext } from './oracle-errors.js
 import { numberTextToInt64 } from './oracle-number.js';
 import { readBatches } from './oracle-read.js';
 import { takeSnapshot, readScope, type OracleQuery } from './oracle-snapshot.js';
-import { columnOf, COLUMNS_SQL, countNullsSql, PRIMARY_KEY_SQL, profileSql, windowHighSql } from './oracle-sql.js';
+import { columnOf, COLUMNS_SQL, countNullsSql, CURRENT_SCN_SQL, PRIMARY_KEY_SQL, profileSql, windowHighSql } from './oracle-sql.js';
+import { qualifiedName, quoteIdent } from './oracle-identifier.js';
+import { bindsUsedBy, checkVerifiable, ORACLE_VERIFY } from './oracle-verify.js';
+import type { VerifySide } from '../../verify/verify-side.js';
 import { newestValueSql, NUM_ROWS_SQL } from './oracle-statistics.js';
 import { fetchTypeHandler } from './oracle-values.js';
 
@@ -197,6 +200,23 @@ export class OracleSource implements Source {
       this.#session = opened.session;
     }
     return this.#session;
+  }
+
+  /**
+   * `datapipe verify`'s source side: every query reads `AS OF SCN` the SCN current when it starts
+   * (oracle-verify.ts), on this source's session.
+   */
+  async verifySession<T>(model: TableModel, work: (side: VerifySide) => Promise<T>): Promise<T> {
+    checkVerifiable(model);
+    return this.#run(`verifying ${this.owner}.${model.sourceName}`, this.#tableContext(model), async (query) => {
+      const [row] = await query<{ CURRENT_SCN: string }>(CURRENT_SCN_SQL);
+      const scn = row?.CURRENT_SCN ?? '';
+      const from = `${qualifiedName(model.sourceSchema, model.sourceName)} AS OF SCN TO_NUMBER(:scn)`;
+      return work({
+        table: { dialect: ORACLE_VERIFY, model, from, column: (c) => quoteIdent(c.sourceName) },
+        query: (sql, params) => query<Record<string, unknown>>(sql, bindsUsedBy(sql, { ...params, scn })),
+      });
+    });
   }
 
   async #discard(): Promise<void> {
