@@ -207,7 +207,9 @@ describe.skipIf(skip)('the images: make build, then docker run as the workflow s
     }
     expect(extractor).toContain('oracledb');
     expect(extractor.filter((p) => p.startsWith('@duckdb/'))).toEqual([]);
-    expect(loader.filter((p) => p === 'oracledb' || p.startsWith('@duckdb/'))).toEqual([]);
+    // The loader reads the source for `loader verify` and deletes (docs/verify.md): the Oracle Thin driver, no DuckDB.
+    expect(loader).toContain('oracledb');
+    expect(loader.filter((p) => p.startsWith('@duckdb/'))).toEqual([]);
     expect(local).toContain('@duckdb/node-api');
     // The warehouse clients are bundled into the loader only, the source drivers into the extractor
     // only (esbuild heads each bundled module with a `// node_modules/<package>/…` comment).

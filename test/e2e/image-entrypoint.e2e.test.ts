@@ -69,7 +69,8 @@ describe.each(ROLES)('the %s image entrypoint', (role) => {
   it('--help prints the usage and exits 0', async () => {
     const outcome = await runImage(role, ['--help']);
     expect(outcome).toMatchObject({ code: 0, stderr: '' });
-    expect(outcome.stdout.split('\n')[0]).toBe(`${role} --table <TABLE> [--cloud <cloud>] [--config <path>] [--run-id <id>]`);
+    const verifyMode = role === 'loader' ? ' [verify]' : '';
+    expect(outcome.stdout.split('\n')[0]).toBe(`${role}${verifyMode} --table <TABLE> [--cloud <cloud>] [--config <path>] [--run-id <id>]`);
   });
 
   it('a table no baked config lists is one line naming where it looked, exit 2', async () => {
