@@ -59,6 +59,40 @@ export async function* readAvroRecords(stream: Readable): AsyncIterable<Record<s
   }
 }
 
+/**
+ * Calls `visit` with every record of the file, in order, synchronously as the decoder emits them:
+ * no promise or copy per record (the loader stages millions through here; an async iterator costs
+ * a microtask and an object per record). The record is the decoder's own object: `visit` must not
+ * keep it. A throw from `visit` stops the read and is the rejection as it is; a stream failure
+ * rejects as it is; a decoding failure rejects as an AvroDecodeError.
+ */
+export function forEachAvroRecord(stream: Readable, visit: (record: Record<string, AvroValue>) => void): Promise<void> {
+  const decoder = decoderFor(false);
+  let origin: 'source' | 'decoder' | 'visit' | undefined;
+  let visitError: unknown;
+  stream.once('error', () => { origin ??= 'source'; });
+  decoder.once('error', () => { origin ??= 'decoder'; });
+  return new Promise<void>((resolve, reject) => {
+    decoder.on('data', (record: Record<string, AvroValue>) => {
+      if (origin !== undefined) return;
+      try {
+        visit(record);
+      } catch (error) {
+        origin = 'visit';
+        visitError = error;
+        decoder.destroy(error instanceof Error ? error : new Error(String(error)));
+      }
+    });
+    pipeline(stream, decoder, (error) => {
+      if (origin === 'visit') return reject(visitError);
+      if (!error) return resolve();
+      if (origin === 'source') return reject(error);
+      const cause = withCause(error);
+      reject(new AvroDecodeError(cause instanceof Error ? cause.message : String(cause), { cause: error }));
+    });
+  });
+}
+
 /** avsc reports codec failures as `snappy codec decompression error` with the reason in `cause`. */
 function withCause(error: unknown): unknown {
   if (error instanceof Error && error.cause instanceof Error) {

@@ -21,7 +21,7 @@ export const WAREHOUSES = {
     capabilities: async () => (await import('./duckdb/duckdb-capabilities.js')).DUCKDB_CAPABILITIES,
     open: async (destination, log, options) => {
       if (!destination.local) throw new TerminalError('destination.local: missing — add `local: { warehouse: .datapipe/warehouse.duckdb }`');
-      return (await import('./duckdb/duckdb-warehouse.js')).openDuckDbWarehouse(destination.local.warehouse, log, options);
+      return (await import('./duckdb/duckdb-warehouse.js')).openDuckDbWarehouse(destination.local.warehouse, log, { ...options, memoryLimit: destination.local.memory_limit });
     },
   },
   gcp: {

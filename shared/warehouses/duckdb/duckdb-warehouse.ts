@@ -2,7 +2,8 @@ import { access } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Readable } from 'node:stream';
 import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
-import { AvroDecodeError, readAvroRecords } from '../../avro/part-reader.js';
+import { AvroDecodeError, forEachAvroRecord } from '../../avro/part-reader.js';
+import { DEFAULT_DUCKDB_MEMORY_LIMIT } from '../../config/destination-schema.js';
 import { ContractError } from '../../errors.js';
 import { makeFolder } from '../../stores/local/local-errors.js';
 import type { Logger } from '../../log.js';
@@ -123,10 +124,10 @@ class DuckDbSession implements WarehouseSession {
     let row = 0;
     try {
       stream = await request.openPart(key);
-      for await (const record of readAvroRecords(stream)) {
+      await forEachAvroRecord(stream, (record) => {
         writer.append(record);
         row++;
-      }
+      });
     } catch (error) {
       const where = `table ${request.model.name}, run ${request.runId}, part ${key}, row ${row}`;
       if (error instanceof ValueError) throw new ContractError(`${where}: ${error.message}`, { cause: error });
@@ -177,14 +178,22 @@ export class DuckDbWarehouse extends SqlWarehouse {
  * private in-memory database (tests, demos). A file another process holds open fails with a
  * TransientError: DuckDB allows one writing process per file.
  */
-export async function openDuckDbWarehouse(path: string, log: Logger, options: WarehouseOpenOptions = {}): Promise<DuckDbWarehouse> {
+export async function openDuckDbWarehouse(path: string, log: Logger, options: WarehouseOpenOptions & { memoryLimit?: string } = {}): Promise<DuckDbWarehouse> {
   if (options.readOnly) return openReadOnly(path, log);
   if (path !== ':memory:') await makeFolder(dirname(path), dirname(path), 'destination.local.warehouse');
   try {
-    return new DuckDbWarehouse(new DuckDbDriver(await DuckDBInstance.create(path), path), log);
+    return new DuckDbWarehouse(new DuckDbDriver(await DuckDBInstance.create(path, boundedMemory(path, options.memoryLimit)), path), log);
   } catch (error) {
     throw classifyDuckDbError(error, `opening DuckDB ${path}`);
   }
+}
+
+/**
+ * DuckDB's settings for a loader whose memory stays flat: the buffer memory bounded, what exceeds
+ * it (the stage of a large run) spilled to `<warehouse>.tmp` beside the file (docs/warehouses.md).
+ */
+function boundedMemory(path: string, memoryLimit = DEFAULT_DUCKDB_MEMORY_LIMIT): Record<string, string> {
+  return { memory_limit: memoryLimit, ...(path === ':memory:' ? {} : { temp_directory: `${path}.tmp` }) };
 }
 
 /**
