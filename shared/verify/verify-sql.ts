@@ -26,7 +26,7 @@ export interface VerifyTable {
 /** Rows up to the committed watermark of the partition column (docs/verify.md, "Which rows"). */
 export interface WatermarkFilter {
   column: Column;
-  /** Canonical text of the watermark (canonicalWatermark): digits, or `YYYY-MM-DD[ HH:MM:SS.ffffff]`. */
+  /** Canonical text of the watermark (canonicalWatermark): digits, or `YYYY-MM-DD[ HH:MM:SS[.f]]`. */
   value: string;
   /** Rows whose partition value is NULL are loaded every run (`null_watermark: include`): compare them too. */
   includeNulls: boolean;
