@@ -37,13 +37,14 @@ export async function handleDeletes(ctx: DeletesContext): Promise<DeletesOutcome
   const started = performance.now();
   const { keys, partial } = await findDeletedKeys(ctx.source, ctx.warehouse, model);
   const seconds = Math.round(performance.now() - started) / 1000;
-  if (partial) {
+  if (partial && table.deletes === 'propagate') {
     throw new ContractError(
       `${table.name}: the source and the warehouse differ in more keys than one delete check lists — nothing was deleted; ` +
         'run a full load (load_mode: full) to bring the table back in line',
     );
   }
-  const fields = { table: table.name, phase: 'deletes', deletes: table.deletes, found: keys.length, sample: keys.slice(0, SAMPLE), seconds };
+  // A partial check (more keys differ than one check lists) found at least these: enough to warn.
+  const fields = { table: table.name, phase: 'deletes', deletes: table.deletes, found: keys.length, at_least: partial, sample: keys.slice(0, SAMPLE), seconds };
   if (keys.length === 0 || table.deletes === 'detect') {
     if (keys.length > 0) log.warn(fields, 'rows deleted at the source are still in the warehouse (deletes: detect) — set deletes: propagate to delete them, or run a full load');
     else log.info(fields, 'no rows deleted at the source');

@@ -46,11 +46,8 @@ function bothSides<T>(source: Source, warehouse: Warehouse, model: TableModel, w
 }
 
 async function latestLoadOf(warehouse: Warehouse, model: TableModel, spec: TableSpec): Promise<RecordedLoad> {
-  const latest = await warehouse.latestLoad(model.name).catch((error: unknown) => {
-    // No `_datapipe_loads` at all: nothing was ever loaded into this warehouse.
-    if (error instanceof TerminalError) throw error;
-    return null;
-  });
+  // recordedLoad: null when nothing was ever loaded (no `_datapipe_loads`); other failures are thrown as they are.
+  const latest = await warehouse.recordedLoad(model.name);
   if (!latest) {
     throw new TerminalError(`${spec.name}: the warehouse has no load of ${model.name} on record — load it first (datapipe run ${spec.name}, or the loader), then verify`);
   }
