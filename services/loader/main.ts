@@ -22,7 +22,7 @@ const [first, ...rest] = hideBin(process.argv);
 const verify = first === 'verify';
 const argv = await yargs(verify ? rest : hideBin(process.argv))
   .scriptName('loader')
-  .usage('$0 [verify] --table <TABLE> [--cloud <cloud>] [--config <path>] [--run-id <id>]')
+  .usage('$0 --table <TABLE> [--cloud <cloud>] [--config <path>] [--run-id <id>]\n$0 verify --table <TABLE> [--level 1|2] [--show N]')
   .options(runArgsOptions)
   .option('level', { choices: [1, 2] as const, default: 2 as const, describe: 'verify: 1 profiles only, 2 profiles and row hashes' })
   .option('show', { type: 'number', default: 10, describe: 'verify: differing rows shown, at most' })

@@ -27,7 +27,7 @@ export function valueText(d: VerifyDialect, column: Column, expression: string):
   switch (column.type.kind) {
     case 'int64': return d.integerText(expression);
     case 'boolean': return `CASE WHEN ${expression} THEN 'true' ELSE 'false' END`;
-    case 'decimal': return d.decimalText ? d.decimalText(expression) : trimDecimal(d, d.text(expression, column));
+    case 'decimal': return decimalText(d, column, expression);
     case 'float32':
     case 'float64': return floatText(d, d.toDouble(expression));
     case 'string':
@@ -50,6 +50,11 @@ export function rowText(d: VerifyDialect, columns: readonly Column[], ref: (colu
   const parts = columns.flatMap((c, i) => (i === 0 ? [nullableText(d, c, ref(c))] : [`'|'`, nullableText(d, c, ref(c))]));
   if (parts.length === 1) return parts[0]!;
   return d.concat ? d.concat(parts) : parts.join(' || ');
+}
+
+/** A decimal's canonical text: the engine's one-step spelling where it has one, else its text trimmed. */
+export function decimalText(d: VerifyDialect, column: Column, expression: string): string {
+  return d.decimalText ? d.decimalText(expression) : trimDecimal(d, d.text(expression, column));
 }
 
 /** `12.50` → `12.5`, `3.00` → `3`; integers untouched. */

@@ -4,7 +4,7 @@
  * canonical values of chosen keys. Written once over a VerifyDialect; every value is bound.
  */
 import type { Column, TableModel } from '../model/column.js';
-import { keyColumns, nullableText, rowText, trimDecimal, valueText, floatText } from './canonical-sql.js';
+import { decimalText, floatText, keyColumns, nullableText, rowText, valueText } from './canonical-sql.js';
 import type { VerifyDialect } from './verify-dialect.js';
 
 /** The largest list one `IN (…)` binds; longer lists are split over several queries. */
@@ -101,7 +101,7 @@ function profileItem(d: VerifyDialect, column: Column, ref: string, stat: Profil
     }
     case 'sum':
       return kind === 'decimal'
-        ? orNull(`SUM(${ref})`, trimDecimal(d, d.text(d.decimalSum(ref, column.type.kind === 'decimal' ? column.type.precision : 38), column)))
+        ? orNull(`SUM(${ref})`, decimalText(d, column, d.decimalSum(ref, column.type.kind === 'decimal' ? column.type.precision : 38)))
         : d.integerText(d.exactSum(ref));
     case 'min':
     case 'max': {

@@ -211,13 +211,14 @@ describe.skipIf(skip)('the images: make build, then docker run as the workflow s
     expect(loader).toContain('oracledb');
     expect(loader.filter((p) => p.startsWith('@duckdb/'))).toEqual([]);
     expect(local).toContain('@duckdb/node-api');
-    // The warehouse clients are bundled into the loader only, the source drivers into the extractor
-    // only (esbuild heads each bundled module with a `// node_modules/<package>/…` comment).
+    // The warehouse clients are bundled into the loader only; the source drivers into both (the
+    // loader's `verify` and deletes read the source). esbuild heads each bundled module with a
+    // `// node_modules/<package>/…` comment.
     const bundled = async (image: string, module: string) =>
       Number((await dockerRun('--entrypoint', 'sh', image, '-c', `grep -rlF '// node_modules/${module}/' /app/dist | wc -l`)).stdout.trim());
     expect(await bundled(EXTRACTOR, '@google-cloud/bigquery')).toBe(0);
     expect(await bundled(LOADER, '@google-cloud/bigquery')).toBeGreaterThan(0);
-    expect(await bundled(LOADER, 'pg-copy-streams')).toBe(0);
+    expect(await bundled(LOADER, 'pg-copy-streams')).toBeGreaterThan(0);
     expect(await bundled(EXTRACTOR, 'pg-copy-streams')).toBeGreaterThan(0);
     expect(await bundled(EXTRACTOR, '@google-cloud/storage')).toBeGreaterThan(0);
     expect(await bundled(LOADER, '@google-cloud/storage')).toBeGreaterThan(0);

@@ -69,8 +69,8 @@ describe.each(ROLES)('the %s image entrypoint', (role) => {
   it('--help prints the usage and exits 0', async () => {
     const outcome = await runImage(role, ['--help']);
     expect(outcome).toMatchObject({ code: 0, stderr: '' });
-    const verifyMode = role === 'loader' ? ' [verify]' : '';
-    expect(outcome.stdout.split('\n')[0]).toBe(`${role}${verifyMode} --table <TABLE> [--cloud <cloud>] [--config <path>] [--run-id <id>]`);
+    expect(outcome.stdout.split('\n')[0]).toBe(`${role} --table <TABLE> [--cloud <cloud>] [--config <path>] [--run-id <id>]`);
+    if (role === 'loader') expect(outcome.stdout.split('\n')[1]).toBe('loader verify --table <TABLE> [--level 1|2] [--show N]');
   });
 
   it('a table no baked config lists is one line naming where it looked, exit 2', async () => {

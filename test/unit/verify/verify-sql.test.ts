@@ -69,7 +69,9 @@ describe('Oracle statements (executed in the Oracle suite only)', () => {
   it('read at the SCN, hash with STANDARD_HASH, truncate TIMESTAMP(9) to microseconds, and bind only what they name', () => {
     const profile = profileSql(table, { column: model.columns[4]!, value: '2024-01-31 10:11:12', includeNulls: false });
     expect(profile.sql).toContain(`FROM "VENTAS"."VENTAS_CABECERA" AS OF SCN TO_NUMBER(:scn) WHERE RTRIM(RTRIM(TO_CHAR("FECHA", 'YYYY-MM-DD HH24:MI:SS') || '.' || SUBSTR(TO_CHAR("FECHA", 'FF9'), 1, 6), '0'), '.') <= :watermark`);
+    // Decimals, min/max and sums alike, get their leading zero back (TM9 spells 0.5 as .5).
     expect(profile.sql).toContain(`REGEXP_REPLACE(TO_CHAR(MIN("MONTO"), 'TM9'), '^(-?)\\.', '\\10.')`);
+    expect(profile.sql).toContain(`REGEXP_REPLACE(TO_CHAR(SUM("MONTO"), 'TM9'), '^(-?)\\.', '\\10.')`);
     const buckets = bucketsSql(table, 'rows', null, 2, { depth: 2, prefixes: ['0a'] });
     expect(buckets.sql).toContain(`LOWER(RAWTOHEX(STANDARD_HASH("kt", 'MD5')))`);
     expect(buckets.sql).toContain(`SUM(TO_NUMBER(SUBSTR("h", 18, 15), 'XXXXXXXXXXXXXXX'))`);
