@@ -97,13 +97,37 @@ export async function analyzeWithZetaSql(
 ): Promise<Map<string, ZetaSqlVerdict>> {
   const missing = zetasqlMissing();
   if (missing !== null) throw new Error(missing);
-  const jar = zetasqlJar();
   const ids = new Set<string>();
   for (const { id } of statements) {
     if (ids.has(id)) throw new Error(`statement id ${id} is used twice`);
     ids.add(id);
   }
-  const request = JSON.stringify({ ...language, tables, statements: statements.map(({ id, sql, script, params }) => ({ id, sql, script: script ?? false, params: params ?? {} })) });
+  const request = { ...language, tables, statements: statements.map(({ id, sql, script, params }) => ({ id, sql, script: script ?? false, params: params ?? {} })) };
+  const { verdicts } = await runTool(request) as { verdicts: ZetaSqlVerdict[] };
+  return new Map(verdicts.map((v) => [v.id, v]));
+}
+
+/** What ZetaSQL's reference evaluator returns for a constant STRING expression, or its message. */
+export interface ZetaSqlValue {
+  id: string;
+  value?: string | null;
+  error?: string;
+}
+
+/**
+ * Executes constant GoogleSQL expressions of type STRING with ZetaSQL's reference evaluator
+ * (PreparedExpression): what BigQuery's functions compute, where no BigQuery runs.
+ */
+export async function evaluateWithZetaSql(language: ZetaSqlLanguage, evaluations: { id: string; sql: string }[]): Promise<Map<string, ZetaSqlValue>> {
+  const missing = zetasqlMissing();
+  if (missing !== null) throw new Error(missing);
+  const { values } = await runTool({ ...language, tables: [], statements: [], evaluations }) as { values: ZetaSqlValue[] };
+  return new Map(values.map((v) => [v.id, v]));
+}
+
+/** One JVM of the tool: the request on stdin, the JSON answer on stdout. */
+async function runTool(request: unknown): Promise<unknown> {
+  const jar = zetasqlJar();
   // A short batch: the client JIT and the serial collector start fastest (about 3 s instead of 6 on 2 cores).
   const child = spawn('java', ['-XX:TieredStopAtLevel=1', '-XX:+UseSerialGC', '-jar', jar], { stdio: ['pipe', 'pipe', 'pipe'] });
   const stdout: Buffer[] = [];
@@ -114,11 +138,10 @@ export async function analyzeWithZetaSql(
     child.on('error', fail);
     child.on('close', done);
   });
-  child.stdin.end(request);
+  child.stdin.end(JSON.stringify(request));
   const code = await exit;
   if (code !== 0) throw new Error(`the ZetaSQL tool exited ${code}: ${Buffer.concat(stderr).toString('utf8').trim()}`);
-  const { verdicts } = JSON.parse(Buffer.concat(stdout).toString('utf8')) as { verdicts: ZetaSqlVerdict[] };
-  return new Map(verdicts.map((v) => [v.id, v]));
+  return JSON.parse(Buffer.concat(stdout).toString('utf8')) as unknown;
 }
 
 function javaMajor(): number | null {

@@ -8,6 +8,7 @@ import com.google.zetasql.AnalyzerOptions;
 import com.google.zetasql.LanguageOptions;
 import com.google.zetasql.ParseResumeLocation;
 import com.google.zetasql.Parser;
+import com.google.zetasql.PreparedExpression;
 import com.google.zetasql.SimpleCatalog;
 import com.google.zetasql.SqlException;
 import com.google.zetasql.ZetaSQLBuiltinFunctionOptions;
@@ -49,6 +50,10 @@ import java.util.logging.Logger;
  * "output"?, "columns"?}]}]}}: a rejected statement carries ZetaSQL's one-line message with its position; an
  * analyzed query its output columns, an analyzed CREATE TABLE its columns as resolved (type with
  * parameters, NOT NULL). Exit 0 whatever the verdicts; 2 when the request itself is unusable.
+ *
+ * <p>Also {@code "evaluations": [{"id", "sql"}]}: each a constant GoogleSQL expression of type
+ * STRING, executed by ZetaSQL's reference evaluator (PreparedExpression) — what BigQuery's functions
+ * return, where no BigQuery runs. Out: {@code "values": [{"id", "value"?, "error"?}]}.
  */
 public final class AnalyzeStatements {
   /** gRPC, bundled inside the client, warns on stderr about resolvers the in-process channel never uses. */
@@ -71,8 +76,10 @@ public final class AnalyzeStatements {
     }
     List<Verdict> verdicts = new ArrayList<>();
     for (StatementRequest statement : nonNull(request.statements)) verdicts.add(analyze(statement, options));
+    List<Evaluated> values = new ArrayList<>();
+    for (EvaluationRequest evaluation : nonNull(request.evaluations)) values.add(evaluate(evaluation, options));
     Writer out = new OutputStreamWriter(System.out, StandardCharsets.UTF_8);
-    new GsonBuilder().disableHtmlEscaping().create().toJson(Map.of("verdicts", verdicts), out);
+    new GsonBuilder().disableHtmlEscaping().create().toJson(Map.of("verdicts", verdicts, "values", values), out);
     try {
       out.flush();
     } catch (java.io.IOException e) {
@@ -151,6 +158,20 @@ public final class AnalyzeStatements {
     return analyzed;
   }
 
+  /** One constant STRING expression, executed; its value or ZetaSQL's message. */
+  private static Evaluated evaluate(EvaluationRequest evaluation, Options options) {
+    AnalyzerOptions analyzer = new AnalyzerOptions();
+    analyzer.setLanguageOptions(options.language());
+    analyzer.setDefaultTimezone("UTC");
+    try (PreparedExpression expression = new PreparedExpression(evaluation.sql == null ? "" : evaluation.sql)) {
+      expression.prepare(analyzer);
+      var value = expression.execute();
+      return new Evaluated(evaluation.id, value.isNull() ? null : value.getStringValue(), null);
+    } catch (RuntimeException e) {
+      return new Evaluated(evaluation.id, null, String.valueOf(e.getMessage()).split("\n")[0]);
+    }
+  }
+
   private static <E extends Enum<E>> E enumValue(Class<E> type, String name, String field) {
     try {
       return Enum.valueOf(type, name);
@@ -180,7 +201,15 @@ public final class AnalyzeStatements {
     List<String> reservedKeywords;
     List<CatalogTables.TableRequest> tables;
     List<StatementRequest> statements;
+    List<EvaluationRequest> evaluations;
   }
+
+  static final class EvaluationRequest {
+    String id;
+    String sql;
+  }
+
+  record Evaluated(String id, String value, String error) {}
 
   static final class StatementRequest {
     String id;
