@@ -42,20 +42,13 @@ export class AvroDecodeError extends Error {}
  * itself is thrown as it is; a failure to decode what it delivered is an AvroDecodeError.
  */
 export async function* readAvroRecords(stream: Readable): AsyncIterable<Record<string, AvroValue>> {
-  const decoder = decoderFor(false);
-  // pipeline() destroys each stream with the other's error, so whichever failed first is the cause.
-  let origin: 'source' | 'decoder' | undefined;
-  stream.once('error', () => { origin ??= 'source'; });
-  decoder.once('error', () => { origin ??= 'decoder'; });
-  pipeline(stream, decoder, () => undefined);
+  const read = decoding(stream, () => undefined);
   try {
-    for await (const record of decoder) {
+    for await (const record of read.decoder) {
       yield { ...(record as Record<string, AvroValue>) };
     }
   } catch (error) {
-    if (origin === 'source') throw error;
-    const cause = withCause(error);
-    throw new AvroDecodeError(cause instanceof Error ? cause.message : String(cause), { cause: error });
+    throw read.failure(error);
   }
 }
 
@@ -67,30 +60,48 @@ export async function* readAvroRecords(stream: Readable): AsyncIterable<Record<s
  * rejects as it is; a decoding failure rejects as an AvroDecodeError.
  */
 export function forEachAvroRecord(stream: Readable, visit: (record: Record<string, AvroValue>) => void): Promise<void> {
-  const decoder = decoderFor(false);
-  let origin: 'source' | 'decoder' | 'visit' | undefined;
-  let visitError: unknown;
-  stream.once('error', () => { origin ??= 'source'; });
-  decoder.once('error', () => { origin ??= 'decoder'; });
   return new Promise<void>((resolve, reject) => {
-    decoder.on('data', (record: Record<string, AvroValue>) => {
-      if (origin !== undefined) return;
+    let visitFailed: { error: unknown } | undefined;
+    const read = decoding(stream, (error) => {
+      if (visitFailed) reject(visitFailed.error);
+      else if (error) reject(read.failure(error));
+      else resolve();
+    });
+    read.decoder.on('data', (record: Record<string, AvroValue>) => {
+      if (visitFailed) return;
       try {
         visit(record);
       } catch (error) {
-        origin = 'visit';
-        visitError = error;
-        decoder.destroy(error instanceof Error ? error : new Error(String(error)));
+        visitFailed = { error };
+        read.decoder.destroy(error instanceof Error ? error : new Error(String(error)));
       }
     });
-    pipeline(stream, decoder, (error) => {
-      if (origin === 'visit') return reject(visitError);
-      if (!error) return resolve();
-      if (origin === 'source') return reject(error);
-      const cause = withCause(error);
-      reject(new AvroDecodeError(cause instanceof Error ? cause.message : String(cause), { cause: error }));
-    });
   });
+}
+
+/**
+ * `stream` piped into a decoder; `done` is called when the pipeline ends. pipeline() destroys each
+ * stream with the other's error, so whichever failed first is the cause: `failure` returns a
+ * failure of `stream` as it is and any other as an AvroDecodeError.
+ */
+function decoding(stream: Readable, done: (error: Error | null | undefined) => void): {
+  decoder: InstanceType<typeof avro.streams.BlockDecoder>;
+  failure: (error: unknown) => unknown;
+} {
+  const decoder = decoderFor(false);
+  let sourceFailed = false;
+  let decoderFailed = false;
+  stream.once('error', () => { if (!decoderFailed) sourceFailed = true; });
+  decoder.once('error', () => { if (!sourceFailed) decoderFailed = true; });
+  pipeline(stream, decoder, done);
+  return {
+    decoder,
+    failure: (error) => {
+      if (sourceFailed) return error;
+      const cause = withCause(error);
+      return new AvroDecodeError(cause instanceof Error ? cause.message : String(cause), { cause: error });
+    },
+  };
 }
 
 /** avsc reports codec failures as `snappy codec decompression error` with the reason in `cause`. */

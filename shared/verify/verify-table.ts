@@ -87,8 +87,9 @@ export async function verifyTable(source: VerifySide, target: VerifySide, filter
     return { ...base, differences: profileDiffs.length, deletedAtSource: 0, changedSinceLoad: 0, shown: [], partial: false, equal, passes: 0, seconds: elapsed(started) };
   }
   const hashes = await compareHashes(source, target, 'rows', filters, options.compare);
-  const explained = await explain(source, target, hashes.keys.slice(0, options.maxExplained ?? 5_000), filters.source, options.deletes);
-  const unexplained = Math.max(0, hashes.keys.length - (options.maxExplained ?? 5_000));
+  const explainable = hashes.keys.slice(0, options.maxExplained ?? 5_000);
+  const explained = await explain(source, target, explainable, filters.source, options.deletes);
+  const unexplained = hashes.keys.length - explainable.length;
   const differences = explained.differences.length + unexplained;
   // Rows changed since the load, and deletes kept on purpose, move the profile too: the row-level
   // comparison is the authority once it has found keys. A profile difference with no differing

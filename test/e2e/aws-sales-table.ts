@@ -49,7 +49,7 @@ INSERT INTO "VENTAS_CABECERA" VALUES
 
 export const SALES_EDGE_COUNT = 7;
 
-/** Sales `from`..`to`, one a `step` after `stamp` (plus g microseconds), as pipeline.e2e.test.ts's BULK. */
+/** Sales `from`..`to`, one a `step` after `stamp` (plus g microseconds); pipeline.e2e.test.ts loads them too. */
 export const salesRows = (from: number, to: number, stamp: string, step: string) => `
 INSERT INTO "VENTAS_CABECERA"
 SELECT g, g * 1.0000000001, round(g * 0.37, 2), TIMESTAMP '${stamp}' + g * interval '${step}' + g * interval '1 microsecond',

@@ -12,6 +12,7 @@ import { readDuckDbRows } from '../../shared/warehouses/duckdb/duckdb-readback.j
 import { run, start, workspace } from '../support/cli.js';
 import type { PostgresHandle } from '../support/postgres-server.js';
 import { oneLine, startOwnDatabase } from './e2e-database.js';
+import { CREATE_SALES, salesRows } from './aws-sales-table.js';
 
 /**
  * The seed workflow, end to end, as a user runs it: init → validate → generate schema → run →
@@ -20,23 +21,6 @@ import { oneLine, startOwnDatabase } from './e2e-database.js';
 
 const TABLE = 'VENTAS_CABECERA';
 
-const CREATE = `
-CREATE TABLE "VENTAS_CABECERA" (
-  "ID_VENTA"      bigint PRIMARY KEY,
-  "MONTO"         numeric(38,10),
-  "PRECIO"        numeric(18,2) NOT NULL,
-  "FECHA_VENTA"   timestamp(6) NOT NULL,
-  "FECHA_ENTREGA" date,
-  "VIGENTE_HASTA" timestamp(6),
-  "INSTANTE"      timestamptz,
-  "CLIENTE"       text,
-  "DOCUMENTO"     bytea,
-  "ACTIVO"        boolean,
-  "RATIO"         double precision,
-  "CANTIDAD"      integer,
-  "DETALLE"       jsonb
-)`;
-
 const EDGE_ROWS = `
 INSERT INTO "VENTAS_CABECERA" VALUES
  (1, 9999999999999999999999999999.9999999999, -0.05, '2026-01-01 10:00:00.123456', '9999-12-31', '9999-12-31 23:59:59.999999',
@@ -44,13 +28,6 @@ INSERT INTO "VENTAS_CABECERA" VALUES
  (2, NULL, 0.00, '2026-01-01 10:00:00.123457', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL),
  (3, -0.0000000001, 1234567890123456.89, '2026-01-02 00:00:00', '0001-01-01', '0001-01-01 00:00:00',
   '0001-01-01 00:00:00+00', '', '\\x', false, -1.5e300, 2147483647, '"texto"')`;
-
-const BULK = (from: number, to: number, stamp: string, step: string) => `
-INSERT INTO "VENTAS_CABECERA"
-SELECT g, g * 1.0000000001, round(g * 0.37, 2), TIMESTAMP '${stamp}' + g * interval '${step}' + g * interval '1 microsecond',
-       DATE '2026-01-01' + (g % 365), NULL, TIMESTAMPTZ '2026-01-01 00:00:00+00' + g * interval '1 minute',
-       'cliente ' || g || ' café', decode(lpad(to_hex(g), 8, '0'), 'hex'), g % 2 = 0, g / 7.0, g % 1000, NULL
-FROM generate_series(${from}, ${to}) g`;
 
 let db: PostgresHandle;
 let client: pg.Client;
@@ -101,9 +78,9 @@ beforeAll(async () => {
   client = new pg.Client(db.config);
   await client.connect();
   await client.query('DROP TABLE IF EXISTS "VENTAS_CABECERA"');
-  await client.query(CREATE);
+  await client.query(CREATE_SALES);
   await client.query(EDGE_ROWS);
-  await client.query(BULK(10, 5009, '2026-01-01 11:00:00', '1 hour'));
+  await client.query(salesRows(10, 5009, '2026-01-01 11:00:00', '1 hour'));
   cwd = await workspace('e2e-pipeline');
   env = {
     PGHOST: db.config.host, PGPORT: String(db.config.port), PGDATABASE: db.config.database,
@@ -213,7 +190,7 @@ describe(`end to end on ${'the local target'} (PostgreSQL source → AVRO → Du
   });
 
   it('an extractor killed mid-run leaves no manifest; the loader ignores the run; the next run recovers', async () => {
-    await client.query(BULK(100_000, 399_999, '2026-09-01 00:00:00', '1 second'));
+    await client.query(salesRows(100_000, 399_999, '2026-09-01 00:00:00', '1 second'));
     const config = await readFile(configPath(), 'utf8');
     await writeFile(configPath(), config.replace(/^staging:.*$/m, '').concat('\nstaging: { part_size_mb: 1 }\n'));
     const runId = 'killed-run';

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run, workspace } from '../support/cli.js';
 import type { PostgresHandle } from '../support/postgres-server.js';
 import { runInTerminal, screens, terminalUnavailable } from '../support/terminal.js';
+import { FaultProxy } from '../support/tcp-proxy.js';
 import { startOwnDatabase } from './e2e-database.js';
 
 const ROWS = 400_000;
@@ -47,7 +48,16 @@ afterAll(async () => {
 describe.skipIf(unavailable !== null)('datapipe run at a terminal', () => {
   it('draws a live line for each phase and closes with one summary line, no log records', async () => {
     const cwd = await freshWorkspace('terminal-live');
-    const outcome = await runInTerminal('datapipe', ['run', 'ventas_cabecera', ...CONFIG], { cwd, env });
+    // The read goes through a proxy pacing the server at 16 MB/s: it lasts over two seconds on any
+    // machine, so the line (redrawn 5 times a second) is always seen mid-read, with an ETA.
+    const proxy = await FaultProxy.start({ host: db.config.host, port: db.config.port });
+    proxy.pace(16 * 1024 * 1024);
+    let outcome: Awaited<ReturnType<typeof runInTerminal>>;
+    try {
+      outcome = await runInTerminal('datapipe', ['run', 'ventas_cabecera', ...CONFIG], { cwd, env: { ...env, PGHOST: '127.0.0.1', PGPORT: String(proxy.port) } });
+    } finally {
+      await proxy.stop();
+    }
     const shown = screens(outcome.raw);
     expect(outcome.code).toBe(0);
 

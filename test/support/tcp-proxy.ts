@@ -1,6 +1,8 @@
 /**
  * A TCP proxy in front of a real PostgreSQL server that breaks a connection on cue: closes it
  * gracefully (FIN), resets it (RST), or stops forwarding while keeping it open (a stalled peer).
+ * It can also pace what the server sends (`pace`), so a read lasts at least a known time whatever
+ * the machine's speed.
  * The cue is the server's protocol messages: after the n-th message of a type (`d` CopyData: one
  * row of a COPY; `D` DataRow: one row of a cursor), so a fault lands at a known point of a read.
  * https://www.postgresql.org/docs/current/protocol-message-formats.html
@@ -58,6 +60,7 @@ export class FaultProxy {
   readonly #server: Server;
   readonly #sockets = new Set<Socket>();
   #plan: FaultPlan | null = null;
+  #bytesPerSecond: number | null = null;
   /** Connections the plan has struck so far. */
   struck = 0;
   connections = 0;
@@ -83,6 +86,14 @@ export class FaultProxy {
     this.struck = 0;
   }
 
+  /**
+   * Forwards the server's bytes at no more than `bytesPerSecond` (null: as fast as they come), for
+   * connections accepted from now on: reading N bytes then takes at least N / bytesPerSecond.
+   */
+  pace(bytesPerSecond: number | null): void {
+    this.#bytesPerSecond = bytesPerSecond;
+  }
+
   private accept(client: Socket, target: { host: string; port: number }): void {
     this.connections++;
     const upstream = connect(target.port, target.host);
@@ -97,8 +108,14 @@ export class FaultProxy {
     client.on('data', (chunk: Buffer) => {
       if (!stalled) upstream.write(chunk);
     });
+    const rate = this.#bytesPerSecond;
     upstream.on('data', (chunk: Buffer) => {
       if (stalled) return;
+      if (rate !== null) {
+        // Hold the next chunk back for as long as this one takes at the paced rate.
+        upstream.pause();
+        setTimeout(() => upstream.resume(), Math.ceil((chunk.length * 1000) / rate));
+      }
       const cut = counter && plan ? counter.feed(chunk, plan.after) : -1;
       if (cut < 0) {
         client.write(chunk);

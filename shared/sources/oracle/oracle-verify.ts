@@ -10,6 +10,7 @@ import { TerminalError } from '../../errors.js';
 import type { Column, TableModel } from '../../model/column.js';
 import { trimFraction } from '../../verify/canonical-sql.js';
 import type { VerifyDialect } from '../../verify/verify-dialect.js';
+import { paramsUsedBy } from '../../warehouses/warehouse-driver.js';
 import { quoteIdent } from './oracle-identifier.js';
 
 const DAY = 'YYYY-MM-DD';
@@ -71,5 +72,5 @@ export function checkVerifiable(model: TableModel): void {
 
 /** The binds of `params` a statement names (Oracle refuses a bind the statement does not use). */
 export function bindsUsedBy(sql: string, params: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(params).filter(([name]) => new RegExp(`:${name}(?![A-Za-z0-9_])`).test(sql)));
+  return paramsUsedBy(sql, params, ORACLE_VERIFY.param) as Record<string, string>;
 }
