@@ -7,13 +7,16 @@
  * each side; and reading each table out once (PostgreSQL binary COPY into this process, DuckDB
  * `SELECT *` streamed chunk by chunk), what moving the table to compare it costs — then verify at
  * level 1 (profiles) and level 1 + 2 (profiles and row hashes), wall time and the process's peak
- * RSS (nothing of the table is held in memory: only bucket aggregates travel). Then one changed
+ * RSS (nothing of the table is held in memory: only bucket aggregates travel). Then the same
+ * verification in a process of its own, as the CLI runs it (bench/verify-child.mjs over the compiled
+ * dist/, a fresh DuckDB with verify's memory bound): its time and peak RSS. Then one changed
  * row, found and named. Options: --rows 1000000,10000000 (default 1M, 10M).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { spawnSync } from 'node:child_process';
 import pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import { silentLogger } from '../shared/log.js';
@@ -77,6 +80,20 @@ const seconds = async (work: () => Promise<unknown>): Promise<number> => {
   return (performance.now() - started) / 1000;
 };
 
+// The fresh-process measurement runs the compiled code.
+const REPO = join(import.meta.dirname, '..');
+const built = spawnSync(process.execPath, [join(REPO, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: REPO, stdio: 'inherit' });
+if (built.status !== 0) throw new Error('verify-bench: could not compile dist/ (tsc -p tsconfig.build.json)');
+
+/** verify-child.mjs on the table: its own seconds and peak RSS. */
+function verifyInOwnProcess(warehouse: string): { seconds: number; equal: boolean; peakRssMb: number; heapMb: number } {
+  const child = spawnSync(process.execPath, [join(REPO, 'bench/verify-child.mjs')], {
+    encoding: 'utf8', env: { ...process.env, VERIFY_CHILD: JSON.stringify({ url, warehouse, model: MODEL }) },
+  });
+  if (child.status !== 0) throw new Error(`verify child failed: ${child.stderr}`);
+  return JSON.parse(child.stdout.trim().split('\n').at(-1)!) as { seconds: number; equal: boolean; peakRssMb: number; heapMb: number };
+}
+
 const admin = new pg.Client({ connectionString: url });
 await admin.connect();
 const { host, port, user, database } = admin as unknown as { host: string; port: number; user: string; database: string };
@@ -126,6 +143,12 @@ try {
       const cell = (x: number, width: number) => `${x.toFixed(1).padStart(width)} s`;
       console.log(`${String(n).padEnd(11)} | ${cell(pgBase, 11)} | ${cell(duckBase, 15)} | ${cell(pgRead, 9)} | ${cell(duckRead, 13)} | ${cell(l1, 7)} | ${cell(l2, 10)} | `
         + `${(l2 / (pgBase + duckBase)).toFixed(2).padStart(17)}× | ${(l2 / (pgRead + duckRead)).toFixed(2).padStart(16)}× | ${mb(before)} → ${mb(peak)} MB (JS heap ${mb(heapPeak)} MB)`);
+
+      await warehouse.close();
+      const own = verifyInOwnProcess(join(dir, `w${n}.duckdb`));
+      if (!own.equal) throw new Error('the sides differ in the fresh process');
+      console.log(`  in a process of its own as datapipe verify runs (dist/, DuckDB bounded to 64MB): levels 1+2 in ${own.seconds.toFixed(1)} s, peak RSS ${own.peakRssMb} MB (JS heap ${own.heapMb} MB)`);
+      warehouse = await openDuckDbWarehouse(join(dir, `w${n}.duckdb`), silentLogger);
 
       await admin.query(`UPDATE bench_verify SET note = 'changed' WHERE id = ${Math.floor(n / 2)}`);
       let changed = result;

@@ -31,7 +31,7 @@ export async function verifyTables(args: VerifyArgs): Promise<TableVerification[
     const { model } = await readCommittedSchema(schemasDir(args.schemas), prepared.table.name, prepared.loaded.path);
     const source = await openSource(prepared.loaded.config.source, args.log);
     try {
-      const warehouse = await openWarehouse(prepared.destination, args.log);
+      const warehouse = await openWarehouse(prepared.destination, args.log, { scanOnly: true });
       try {
         const result = await verifyLoadedTable({ model, spec: prepared.table, source, warehouse, level: args.level, show: args.show });
         args.log.info({ table: name, phase: 'verify', equal: result.equal, differences: result.differences, source_rows: result.sourceRows, target_rows: result.targetRows, seconds: result.seconds }, 'verified');

@@ -96,4 +96,9 @@ export interface Warehouse {
 /** How a warehouse is opened: `readOnly` for readers (`datapipe status`) — the local DuckDB file is neither created nor locked for writing. */
 export interface WarehouseOpenOptions {
   readOnly?: boolean;
+  /**
+   * The session only scans and aggregates (`datapipe verify`): nothing is staged, so the local
+   * DuckDB keeps a small buffer memory (SCAN_MEMORY_LIMIT) instead of the loader's.
+   */
+  scanOnly?: boolean;
 }

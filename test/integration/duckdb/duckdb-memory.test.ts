@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../shared/config/load-config.js';
 import { silentLogger } from '../../../shared/log.js';
 import { openDuckDbWarehouse } from '../../../shared/warehouses/duckdb/duckdb-warehouse.js';
+import { openWarehouse } from '../../../shared/warehouses/registry.js';
 import { tableModel, column } from '../../support/model-fixtures.js';
 
 const model = tableModel('APP.T', [column('id', { kind: 'int64' }, false)], ['id']);
@@ -42,6 +43,17 @@ describe('the local warehouse\'s memory bound', () => {
 
   it('takes destination.local.memory_limit', async () => {
     expect((await settings('1GB')).memory).toBe('953.6 MiB');
+  });
+
+  it('a scan-only session (datapipe verify) takes 64MB whatever the loader\'s bound: pages are read once', async () => {
+    const destination = { cloud: 'local' as const, local: { path: join(dir, 'staging'), warehouse: join(dir, 'scan.duckdb'), memory_limit: '1GB' } };
+    const warehouse = await openWarehouse(destination, silentLogger, { scanOnly: true });
+    try {
+      const [row] = await warehouse.verifySession(model, (side) => side.query("SELECT current_setting('memory_limit') AS memory", {}, 'test'));
+      expect(row!.memory).toBe('61.0 MiB');
+    } finally {
+      await warehouse.close();
+    }
   });
 
   it('refuses a memory_limit that is not an amount, naming the field and an example', async () => {
