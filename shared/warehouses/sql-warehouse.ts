@@ -52,7 +52,8 @@ export class SqlWarehouse implements Warehouse {
           rows_staged: staged, rows_loaded: deduplicated, watermark: request.watermark,
         };
         try {
-          await session.transaction(commitStatements(model, mode, tables, partitionColumn, dialect), params);
+          const facts = { keysUnique: deduplicated === staged };
+          await session.transaction(commitStatements(model, mode, tables, partitionColumn, dialect, facts), params);
         } catch (error) {
           if (!mentions(error, STALE_RUN_MARKER)) throw error;
           throw await this.staleRun(request);

@@ -3,6 +3,7 @@ import {
 } from '@duckdb/node-api';
 import type { Row, TableModel } from '../../model/column.js';
 import { ValueError } from '../../model/value-error.js';
+import { ChunkDecoder } from './duckdb-chunk-decoder.js';
 import { toDuckDbValue, type ToDuckDbValue } from './duckdb-values.js';
 
 /**
@@ -24,7 +25,7 @@ export class StageWriter {
   private constructor(
     private readonly appender: DuckDBAppender,
     private readonly types: DuckDBType[],
-    model: TableModel,
+    private readonly model: TableModel,
   ) {
     this.names = model.columns.map((c) => c.name);
     this.converters = model.columns.map((c) => toDuckDbValue(c.type));
@@ -67,6 +68,14 @@ export class StageWriter {
     }
     this.filled = index + 1;
     if (this.filled === this.capacity) this.emit();
+  }
+
+  /**
+   * A decoder that appends a part's AVRO blocks column by column, for parts written with
+   * `writerSchema` (the part's header); null when the part must be read record by record instead.
+   */
+  columnar(writerSchema: unknown): ChunkDecoder | null {
+    return ChunkDecoder.plan(this.appender, this.types, this.model, writerSchema);
   }
 
   /** Appends what is buffered and closes the appender, which commits the rows to the stage. */

@@ -2,6 +2,7 @@ import { access } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Readable } from 'node:stream';
 import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
+import { openContainer } from '../../avro/container-reader.js';
 import { AvroDecodeError, forEachAvroRecord } from '../../avro/part-reader.js';
 import { DEFAULT_DUCKDB_MEMORY_LIMIT } from '../../config/destination-schema.js';
 import { ContractError } from '../../errors.js';
@@ -118,11 +119,28 @@ class DuckDbSession implements WarehouseSession {
     await this.connection.run(dropStageSql(tables.stage)).catch(() => undefined);
   }
 
-  /** Streams one part through the AVRO reader into the stage; failures name the part and row. */
+  /**
+   * Streams one part into the stage — decoded block by block straight into DuckDB's vectors, or,
+   * for a part not written as DataPipe writes the model (a foreign file), record by record through
+   * the AVRO reader. Failures name the part and row.
+   */
   private async stagePart(writer: StageWriter, request: LoadRequest, key: string): Promise<void> {
     let stream: Readable | undefined;
     let row = 0;
     try {
+      stream = await request.openPart(key);
+      const container = await openContainer(stream);
+      const decoder = writer.columnar(container.header.schema);
+      if (decoder) {
+        try {
+          for await (const block of container.blocks) decoder.decode(block);
+          decoder.finish();
+        } finally {
+          row = decoder.rowsDecoded;
+        }
+        return;
+      }
+      stream.destroy();
       stream = await request.openPart(key);
       await forEachAvroRecord(stream, (record) => {
         writer.append(record);

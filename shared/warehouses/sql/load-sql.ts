@@ -99,15 +99,25 @@ export function stageCheckSql(model: TableModel, stage: string, d: SqlDialect): 
   return `SELECT\n  COUNT(*) AS ${d.quote('staged')},\n  ${deduplicated} AS ${d.quote('deduplicated')}${nulls.join('')}\nFROM ${stage}`;
 }
 
+/** What the stage check established about the staged rows. */
+export interface StageFacts {
+  /**
+   * No primary key occurs twice in the stage (its distinct keys equal its rows, and no key is
+   * NULL): every staged row survives deduplication, so the change reads the stage as it is
+   * instead of ranking every row (docs/run-protocol.md, "The load").
+   */
+  keysUnique?: boolean;
+}
+
 /**
- * One row per primary key (every staged row when the table has none), the survivor picked by the
- * shared order (dedup-order.ts). The survivor's values are returned as staged: nothing in the
- * ordering is a bare float column, which an engine may hand back normalised (DuckDB returns a
- * window's float sort key with -0.0 turned into 0.0).
+ * One row per primary key (every staged row when the table has none or `facts.keysUnique`), the
+ * survivor picked by the shared order (dedup-order.ts). The survivor's values are returned as
+ * staged: nothing in the ordering is a bare float column, which an engine may hand back
+ * normalised (DuckDB returns a window's float sort key with -0.0 turned into 0.0).
  */
-export function dedupSelectSql(model: TableModel, stage: string, partitionColumn: string | null, d: SqlDialect): string {
+export function dedupSelectSql(model: TableModel, stage: string, partitionColumn: string | null, d: SqlDialect, facts: StageFacts = {}): string {
   const columns = columnList(model, d.quote);
-  if (model.primaryKeys.length === 0) return `SELECT ${columns}\nFROM ${stage}`;
+  if (model.primaryKeys.length === 0 || facts.keysUnique) return `SELECT ${columns}\nFROM ${stage}`;
   const keys = model.primaryKeys.map((k) => d.quote(requireColumn(model, k, 'primary key').name));
   const order = dedupOrder(model, partitionColumn, d);
   // A table made only of key columns has nothing to order by: its rows per key are identical.
@@ -131,13 +141,13 @@ export function dedupSelectSql(model: TableModel, stage: string, partitionColumn
  * target row, even when its partition value is older than the target's: the extractor read it
  * from the source now, so it is the source's current state (a row moved back in time, a fix).
  */
-export function mergeSql(model: TableModel, tables: LoadTables, partitionColumn: string | null, d: SqlDialect): string[] {
+export function mergeSql(model: TableModel, tables: LoadTables, partitionColumn: string | null, d: SqlDialect, facts: StageFacts = {}): string[] {
   if (model.primaryKeys.length === 0) {
     throw new TerminalError(`table ${model.name}: an incremental load merges by primary key; declare primary_keys in config.yaml or use load_mode: full`);
   }
   const target = d.quote('target');
   const source = d.quote('source');
-  const dedup = dedupSelectSql(model, tables.stage, partitionColumn, d);
+  const dedup = dedupSelectSql(model, tables.stage, partitionColumn, d, facts);
   const prepare: string[] = [];
   let using = `(\n${indent(dedup)}\n)`;
   if (!d.mergeReadsSubquery) {
@@ -168,8 +178,8 @@ export function mergeSql(model: TableModel, tables: LoadTables, partitionColumn:
  * ones, never neither: DELETE + INSERT inside the load's transaction, or one INSERT OVERWRITE.
  * The table and its DDL (partitioning, clustering) stay. (GoogleSQL's DELETE requires a WHERE.)
  */
-export function replaceSql(model: TableModel, tables: LoadTables, partitionColumn: string | null, d: SqlDialect): string[] {
-  const select = dedupSelectSql(model, tables.stage, partitionColumn, d);
+export function replaceSql(model: TableModel, tables: LoadTables, partitionColumn: string | null, d: SqlDialect, facts: StageFacts = {}): string[] {
+  const select = dedupSelectSql(model, tables.stage, partitionColumn, d, facts);
   const columns = columnList(model, d.quote);
   if (d.replace === 'insert-overwrite') return [`INSERT OVERWRITE ${tables.target} (${columns})\n${select}`];
   return [`DELETE FROM ${tables.target} WHERE TRUE`, `INSERT INTO ${tables.target} (${columns})\n${select}`];
@@ -220,8 +230,8 @@ export function recordLoadSql(loads: string, d: SqlDialect): string {
  * What the load's transaction does, statement by statement: the continuity check, the merge or
  * replace, the loads record. Parameters: LOAD_PARAMS.
  */
-export function commitStatements(model: TableModel, mode: LoadMode, tables: LoadTables, partitionColumn: string | null, d: SqlDialect): string[] {
-  const change = mode === 'full' ? replaceSql(model, tables, partitionColumn, d) : mergeSql(model, tables, partitionColumn, d);
+export function commitStatements(model: TableModel, mode: LoadMode, tables: LoadTables, partitionColumn: string | null, d: SqlDialect, facts: StageFacts = {}): string[] {
+  const change = mode === 'full' ? replaceSql(model, tables, partitionColumn, d, facts) : mergeSql(model, tables, partitionColumn, d, facts);
   return [continuitySql(tables.loads, d), ...change, recordLoadSql(tables.loads, d)];
 }
 

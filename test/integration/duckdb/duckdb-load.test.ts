@@ -265,7 +265,7 @@ describe('DuckDbWarehouse.load against in-memory DuckDB with real AVRO parts', (
     );
   });
 
-  it('a truncated part is caught by the stage count (the reader may end early without an error)', async () => {
+  it('a truncated part fails naming the part as damaged, after the rows of its complete blocks, and leaves the target untouched', async () => {
     await loadOrders('r1', FIRST);
     const rows = Array.from({ length: 2000 }, (_, i) => order(i, '2024-06-01 00:00:00', `row ${i} `.repeat(20)));
     const parts = await writeParts(store, orders, 'r2', [rows]);
@@ -274,7 +274,9 @@ describe('DuckDbWarehouse.load against in-memory DuckDB with real AVRO parts', (
     store.objects.set(key, body.subarray(0, Math.floor(body.length / 2)));
     const failure = warehouse.load(loadRequest(store, orders, 'r2', parts, { partitionColumn: 'updated_at' }));
     await expect(failure).rejects.toThrow(ContractError);
-    await expect(failure).rejects.toThrow(/^stage for orders run r2 holds \d+ rows but the manifests list 2000 — the staged files are incomplete; re-run the extractor for this run$/);
+    await expect(failure).rejects.toThrow(
+      /^table orders, run r2, part orders\/run=r2\/part-0-0\.avro, row \d+: the part is damaged \(the file ends inside a block \(truncated\)\) — re-run the extractor for this run$/,
+    );
     expect(await query(warehouse, 'SELECT count(*) FROM main.orders')).toEqual([[3n]]);
   });
 

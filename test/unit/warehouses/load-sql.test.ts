@@ -93,6 +93,14 @@ describe('dedupSelectSql', () => {
       .toBe('SELECT `id_venta`, `monto`, `fecha_venta`, `tasa`, `cliente`\nFROM `p`.`d`.`ventas_cabecera__stage_x`');
   });
 
+  it('reads the stage as it is when the stage check found every key once: nothing to rank', () => {
+    const plain = 'SELECT `id_venta`, `monto`, `fecha_venta`, `tasa`, `cliente`\nFROM `p`.`d`.`ventas_cabecera__stage_x`';
+    expect(dedupSelectSql(ventas, TABLES.stage, 'fecha_venta', BQ, { keysUnique: true })).toBe(plain);
+    expect(dedupSelectSql(ventas, TABLES.stage, 'fecha_venta', BQ, { keysUnique: false })).toBe(VENTAS_DEDUP.join('\n'));
+    expect(replaceSql(ventas, TABLES, 'fecha_venta', BQ, { keysUnique: true })[1]).toBe(`INSERT INTO ${TABLES.target} (\`id_venta\`, \`monto\`, \`fecha_venta\`, \`tasa\`, \`cliente\`)\n${plain}`);
+    expect(commitStatements(ventas, 'incremental', TABLES, 'fecha_venta', BQ, { keysUnique: true })[1]).toContain(`USING (\n  ${plain.replace('\n', '\n  ')}\n) AS \`source\``);
+  });
+
   it('refuses a key column the model does not have', () => {
     expect(() => dedupSelectSql({ ...ventas, primaryKeys: ['nope'] }, 's', null, DUCK)).toThrow('table ventas_cabecera: primary key column nope is not one of its columns');
   });
