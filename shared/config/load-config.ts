@@ -138,7 +138,7 @@ function resolvePaths(config: Config, dir: string): Config {
   if (local === undefined) return config;
   return {
     ...config,
-    destination: { ...config.destination, local: { path: resolve(dir, local.path), warehouse: resolve(dir, local.warehouse) } },
+    destination: { ...config.destination, local: { ...local, path: resolve(dir, local.path), warehouse: resolve(dir, local.warehouse) } },
   };
 }
 

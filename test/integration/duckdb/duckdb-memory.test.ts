@@ -45,6 +45,21 @@ describe('the local warehouse\'s memory bound', () => {
     expect((await settings('1GB')).memory).toBe('953.6 MiB');
   });
 
+  it('takes memory_limit from config.yaml, as the loader reads it', async () => {
+    const path = join(dir, 'limit.yaml');
+    await writeFile(path, 'project: { name: m }\nsource: { type: postgres, connection: { host: h, port: 5432, database: d, user: u } }\n'
+      + 'destination: { cloud: local, local: { warehouse: from-config.duckdb, memory_limit: 96MB } }\ntables: [{ name: t, load_mode: full }]\n');
+    const { config } = await loadConfig(path);
+    expect(config.destination.local).toEqual({ path: join(dir, '.datapipe/staging'), warehouse: join(dir, 'from-config.duckdb'), memory_limit: '96MB' });
+    const warehouse = await openWarehouse(config.destination, silentLogger);
+    try {
+      const [row] = await warehouse.verifySession(model, (side) => side.query("SELECT current_setting('memory_limit') AS memory", {}, 'test'));
+      expect(row!.memory).toBe('91.5 MiB');
+    } finally {
+      await warehouse.close();
+    }
+  });
+
   it('a scan-only session (datapipe verify) takes 64MB whatever the loader\'s bound: pages are read once', async () => {
     const destination = { cloud: 'local' as const, local: { path: join(dir, 'staging'), warehouse: join(dir, 'scan.duckdb'), memory_limit: '1GB' } };
     const warehouse = await openWarehouse(destination, silentLogger, { scanOnly: true });
