@@ -153,10 +153,9 @@ export class ChunkDecoder {
       const column = this.columns[c] as ColumnBuffer;
       const vector = duckdb.data_chunk_get_vector(raw, c);
       duckdb.copy_data_to_vector(vector, 0, column.bytes.buffer as ArrayBuffer, 0, rows * column.width);
-      if (column.hasNulls) {
-        duckdb.vector_ensure_validity_writable(vector);
-        duckdb.copy_data_to_vector_validity(vector, 0, column.validity.buffer as ArrayBuffer, 0, Math.ceil(rows / 64) * 8);
-      }
+      // Always written: whether a reset chunk's mask is all-valid again is not the C API's promise.
+      duckdb.vector_ensure_validity_writable(vector);
+      duckdb.copy_data_to_vector_validity(vector, 0, column.validity.buffer as ArrayBuffer, 0, Math.ceil(rows / 64) * 8);
       const longRows = column.longRows;
       for (let i = 0; i < longRows.length; i++) {
         duckdb.vector_assign_string_element_len(vector, longRows[i] as number, column.longValues[i] as Uint8Array);

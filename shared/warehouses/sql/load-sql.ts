@@ -104,7 +104,7 @@ export interface StageFacts {
   /**
    * No primary key occurs twice in the stage (its distinct keys equal its rows, and no key is
    * NULL): every staged row survives deduplication, so the change reads the stage as it is
-   * instead of ranking every row (docs/run-protocol.md, "The load").
+   * instead of ranking every row (docs/run-protocol.md, "The loader", step 4).
    */
   keysUnique?: boolean;
 }
