@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import {
-  dateTextToDays, datetimeTextToMicros, daysToDateText, MAX_DAYS, microsToDatetimeText,
+  dateTextToDays, datetimeTextToMicros, datetimeTextToMicrosAt, daysToDateText, MAX_DAYS, microsToDatetimeText,
   microsToTimestampText, MIN_DAYS, timestampTextToMicros,
 } from '../../../shared/model/temporal.js';
 import { ValueError } from '../../../shared/model/value-error.js';
@@ -101,6 +101,24 @@ describe('datetimes (no zone)', () => {
     ['2023-02-29T00:00:00', 'not a datetime: "2023-02-29T00:00:00" (2023-02 has 28 days)'],
   ])('rejects %j', (text, message) => {
     expect(() => datetimeTextToMicros(text)).toThrow(new ValueError(message));
+  });
+
+  test.each([
+    [' 2024-01-31T10:11:12.123456789', 1],
+    ['+0001-01-01T00:00:00', 1],
+    [' 9999-12-31T23:59:59.999999999', 1],
+    ['xx1969-12-31T23:59:59.999999', 2],
+    ['1684-06-30T12:00:00.5', 0],
+  ])('parses %j from offset %i as the text without its prefix', (text, start) => {
+    expect(datetimeTextToMicrosAt(text, start, { truncate: true })).toBe(datetimeTextToMicros(text.slice(start), { truncate: true }));
+  });
+
+  test('from an offset, rejects as the unprefixed text is rejected, quoting the whole text', () => {
+    expect(() => datetimeTextToMicrosAt(' 2023-02-29T00:00:00', 1)).toThrow(new ValueError('not a datetime: " 2023-02-29T00:00:00" (2023-02 has 28 days)'));
+    expect(() => datetimeTextToMicrosAt(' 0000-01-01T00:00:00', 1)).toThrow(new ValueError('datetime " 0000-01-01T00:00:00" is before 0001-01-01'));
+    expect(() => datetimeTextToMicrosAt(' 2024-01-31T10:11:12.1234567', 1)).toThrow(ValueError);
+    expect(() => datetimeTextToMicrosAt(' 2024-01-31T10:11:1', 1)).toThrow(ValueError);
+    expect(() => datetimeTextToMicrosAt('-2024-01-31T10:11:12', 0)).toThrow(ValueError);
   });
 
   test('formatting rejects what it cannot represent exactly', () => {
