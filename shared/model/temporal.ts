@@ -17,6 +17,8 @@ export interface FractionOptions {
 }
 
 const MICROS_PER_SECOND = 1_000_000;
+/** Microseconds per unit of a fraction of 0..6 digits. */
+const FRACTION_SCALE = [1_000_000, 100_000, 10_000, 1_000, 100, 10, 1];
 const MICROS_PER_DAY = 86_400_000_000;
 const MICROS_PER_DAY_N = 86_400_000_000n;
 /** Beyond this many days from the epoch, `days * MICROS_PER_DAY` is no longer exact as a number. */
@@ -108,23 +110,57 @@ function digitsAt(text: string, start: number, count: number): number {
   return value;
 }
 
+/** The two digits at `i` as a number, or -1 (digitsAt unrolled: dates and times are read millions of times). */
+function twoDigits(text: string, i: number): number {
+  const a = text.charCodeAt(i) - ZERO;
+  const b = text.charCodeAt(i + 1) - ZERO;
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
+}
+
+/** The four digits at `i` as a number, or -1. */
+function fourDigits(text: string, i: number): number {
+  const high = twoDigits(text, i);
+  const low = twoDigits(text, i + 2);
+  return high >= 0 && low >= 0 ? high * 100 + low : -1;
+}
+
 /** Days since the epoch of the `YYYY-MM-DD` at `s` in `text` (separators already checked). */
 function civilDays(text: string, s: number, what: string): number {
-  const year = digitsAt(text, s, 4);
-  const month = digitsAt(text, s + 5, 2);
-  const day = digitsAt(text, s + 8, 2);
+  const year = fourDigits(text, s);
+  const month = twoDigits(text, s + 5);
+  const day = twoDigits(text, s + 8);
   if (year < 1 || month < 1 || month > 12 || day < 1) {
     throw new ValueError(year === 0 ? `${what} ${quote(text)} is before 0001-01-01` : `not a ${what}: ${quote(text)}`);
   }
-  if (day > daysInMonth(year, month)) {
+  const leap = isLeapYear(year);
+  if (day > (month === 2 ? (leap ? 29 : 28) : MONTH_DAYS[month]!)) {
     throw new ValueError(`not a ${what}: ${quote(text)} (${text.slice(s, s + 7)} has ${daysInMonth(year, month)} days)`);
   }
-  return daysFromCivil(year, month, day);
+  return yearStartDays()[year]! + MONTH_START_DAYS[month]! + (leap && month > 2 ? 1 : 0) + day - 1;
+}
+
+function isLeapYear(year: number): boolean {
+  return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
 }
 
 function daysInMonth(year: number, month: number): number {
-  if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
-  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+  if (month === 2) return isLeapYear(year) ? 29 : 28;
+  return MONTH_DAYS[month]!;
+}
+
+/** Days of each month (1-based) and days before it, in a common year. */
+const MONTH_DAYS = [0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+const MONTH_START_DAYS = [0, 0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334];
+
+let yearStarts: Int32Array | null = null;
+
+/** Days since the epoch of January 1st of each year 0001..9999 (index = year), from daysFromCivil, built on first use. */
+function yearStartDays(): Int32Array {
+  if (yearStarts === null) {
+    yearStarts = new Int32Array(10_000);
+    for (let year = 1; year < 10_000; year++) yearStarts[year] = daysFromCivil(year, 1, 1);
+  }
+  return yearStarts;
 }
 
 /** Hinnant's days_from_civil: eras of 400 years (146097 days), years starting in March. */
@@ -159,9 +195,9 @@ function parseDatetime(text: string, s: number, options: FractionOptions, what: 
     throw new ValueError(`not a ${what} (YYYY-MM-DDTHH:MM:SS[.ffffff]${what === 'timestamp' ? 'Z' : ''}): ${quote(text)}`);
   }
   const days = civilDays(text, s, what);
-  const hour = digitsAt(text, s + 11, 2);
-  const minute = digitsAt(text, s + 14, 2);
-  const second = digitsAt(text, s + 17, 2);
+  const hour = twoDigits(text, s + 11);
+  const minute = twoDigits(text, s + 14);
+  const second = twoDigits(text, s + 17);
   if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) {
     throw new ValueError(`not a ${what}: ${quote(text)} (time of day out of range)`);
   }
@@ -175,7 +211,7 @@ function parseDatetime(text: string, s: number, options: FractionOptions, what: 
       throw new ValueError(`not a ${what}: ${quote(text)} (the fraction must have 1 to 9 digits)`);
     }
     const kept = Math.min(count, 6);
-    fraction = digitsAt(text, digits, kept) * 10 ** (6 - kept);
+    fraction = digitsAt(text, digits, kept) * FRACTION_SCALE[kept]!;
     if (count > 6 && !options.truncate && digitsAt(text, digits + 6, count - 6) !== 0) {
       throw new ValueError(`${what} ${quote(text)} has sub-microsecond digits; AVRO keeps microseconds (truncating would change the value)`);
     }

@@ -44,8 +44,9 @@ export function oracleRecordHeadroom(model: TableModel): number {
 
 /**
  * avsc writes a string of at most this many UTF-8 bytes with its own per-character loop and a
- * longer one with Buffer's UTF-8 writer (lib/utils.js, Tap#writeString); the two differ for a lone
- * surrogate, so a short non-ASCII string is handed to avsc itself.
+ * longer one with Buffer's UTF-8 writer (lib/utils.js, Tap#writeString). Both write standard UTF-8
+ * for well-formed text; they differ for a lone surrogate, so a short string holding any surrogate
+ * is handed to avsc itself.
  */
 const AVSC_LOOP_BYTES = 64;
 const avscString = avro.Type.forSchema('string');
@@ -53,23 +54,43 @@ const avscString = avro.Type.forSchema('string');
 /** Below 64 bytes a string's length is a one-byte varint (zigzag 2n ≤ 127). */
 const ONE_BYTE_LENGTH = 64;
 
-/** `string` exactly as avsc writes it: short ASCII copied here, anything else as avsc would. */
+/** `string` exactly as avsc writes it: short text without surrogates encoded here, anything else as avsc would. */
 function writeText(text: string, out: AvroRecordBuffer): void {
   const n = text.length;
   if (n < ONE_BYTE_LENGTH) {
-    out.reserve(n + 1);
+    // At most 3 bytes a UTF-16 unit, and a length of one or two varint bytes.
+    out.reserve(3 * n + 2);
     const buf = out.buf;
     const start = out.pos;
     let p = start + 1;
     let i = 0;
     for (; i < n; i++) {
       const code = text.charCodeAt(i);
-      if (code >= 0x80) break;
-      buf[p++] = code;
+      if (code < 0x80) {
+        buf[p++] = code;
+      } else if (code < 0x800) {
+        buf[p++] = 0xc0 | (code >> 6);
+        buf[p++] = 0x80 | (code & 0x3f);
+      } else if (code >= 0xd800 && code <= 0xdfff) {
+        break;
+      } else {
+        buf[p++] = 0xe0 | (code >> 12);
+        buf[p++] = 0x80 | ((code >> 6) & 0x3f);
+        buf[p++] = 0x80 | (code & 0x3f);
+      }
     }
     if (i === n) {
-      buf[start] = n << 1;
-      out.pos = p;
+      const bytes = p - start - 1;
+      if (bytes < ONE_BYTE_LENGTH) {
+        buf[start] = bytes << 1;
+        out.pos = p;
+      } else {
+        // 64..189 bytes: a two-byte length, so the text moves up one.
+        buf.copyWithin(start + 2, start + 1, p);
+        buf[start] = ((bytes << 1) & 0x7f) | 0x80;
+        buf[start + 1] = bytes >> 6;
+        out.pos = p + 1;
+      }
       return;
     }
   }

@@ -33,6 +33,13 @@ describe('dates', () => {
     for (let days = MAX_DAYS - 400; days <= MAX_DAYS; days++) check(days);
   });
 
+  test('every day of 0001..9999 parses back to the day it was formatted from', () => {
+    for (let days = MIN_DAYS; days <= MAX_DAYS; days++) {
+      const text = daysToDateText(days);
+      if (dateTextToDays(text) !== days) throw new Error(`day ${days}: ${text} parses as ${dateTextToDays(text)}`);
+    }
+  });
+
   test.each([
     ['2024-02-30', 'not a date: "2024-02-30" (2024-02 has 29 days)'],
     ['1900-02-29', 'not a date: "1900-02-29" (1900-02 has 28 days)'],

@@ -99,6 +99,8 @@ const EDGES: [string, Record<string, unknown>][] = [
   ['empty, 64- and 65-character ASCII strings', { V: '', C: 'x'.repeat(64) }],
   ['a 65-character ASCII string', { V: 'y'.repeat(65) }],
   ['short and long non-ASCII text', { V: 'ñandú ✓ — 日本語', C: 'Ω'.repeat(40) }],
+  ['non-ASCII text of 63 and 64 UTF-8 bytes (one- and two-byte lengths)', { V: `${'ñ'.repeat(31)}a`, C: 'ñ'.repeat(32) }],
+  ['63 three-byte characters (189 bytes)', { V: '✓'.repeat(63), C: 'A' }],
   ['a surrogate pair and a 4000-character value', { V: '𝄞 música', C: 'é'.repeat(4000) }],
   ['a lone surrogate in a short and in a long string (as avsc writes them)', { V: 'a\uD800b', C: `${'z'.repeat(70)}\uDC00` }],
   ['a CHAR padded with blanks', { C: 'A  ' }],
