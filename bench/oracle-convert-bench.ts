@@ -1,13 +1,18 @@
 /**
  * `npx tsx bench/oracle-convert-bench.ts [--rows 1000000]`: the Oracle source's CPU cost per row
  * without a database. Synthetic driver output for a 13-column ERP invoice row, exactly as
- * node-oracledb Thin hands it over with the source's fetchTypeHandler (NUMBER as text without a
- * leading zero, DATE / TIMESTAMP as the read expressions' SYYYY text, VARCHAR2, a mostly-NULL
- * note), converted by the real row converter (oracle-rows.ts) and written by the real PartWriter
- * (deflate level 1, the extractor's default) to a store that only counts bytes. One thread.
- * Phases (`--phase all` or a list): convert only; encode only (avsc, per record); the PartWriter
- * on converted rows (deflate, then the null codec); the full path. Peak RSS is the whole
- * process's: run `--phase full` alone for the full path's own. Prints a table and one JSON line.
+ * node-oracledb Thin hands it over with the source's read expressions and fetchTypeHandler
+ * (oracle-values.ts; unchanged by the encoded path): NUMBER as text without a leading zero,
+ * DATE / TIMESTAMP as the read expressions' SYYYY text, VARCHAR2 and CHAR as strings, a
+ * mostly-NULL note. The rows go through the real source code and the real PartWriter (deflate
+ * level 1, the extractor's default) to a store that only counts bytes. One thread.
+ * `full` is what the extractor runs for a standard-encoding .avsc: readEncoded's batch cutter
+ * (oracle-read.ts, which transcodes each driver row straight to AVRO records, oracle-avro-rows.ts)
+ * into PartWriter.writeEncoded. `full-rows` is the row path, which `redshift-text` schemas take:
+ * the row converter (oracle-rows.ts) into PartWriter.write.
+ * Phases (`--phase all` or a list): convert only; transcode only; encode only (avsc, per record);
+ * the PartWriter on converted rows (deflate, then the null codec); the two full paths. Peak RSS is
+ * the whole process's: run one full phase alone for its own. Prints a table and one JSON line.
  */
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -16,7 +21,9 @@ import { modelToAvsc } from '../shared/avro/avsc-schema.js';
 import { avroTypeFor } from '../shared/avro/long-type.js';
 import { PartWriter } from '../shared/avro/part-writer.js';
 import type { Row, TableModel } from '../shared/model/column.js';
+import { encodedBatchCutter } from '../shared/sources/oracle/oracle-read.js';
 import { rowConverter } from '../shared/sources/oracle/oracle-rows.js';
+import type { EncodedBatch } from '../shared/sources/source.js';
 import type { ObjectStore } from '../shared/stores/object-store.js';
 
 const args = process.argv.slice(2);
@@ -106,7 +113,13 @@ class CountingStore implements ObjectStore {
   }
 }
 
-const pool = Array.from({ length: POOL }, (_, i) => driverRow(i));
+/**
+ * Thin builds each string value flat: VARCHAR2 / CHAR by decoding its bytes (`buf.toString()`,
+ * readStr in lib/impl/datahandlers/buffer.js), NUMBER text with `Array#join` (parseOracleNumber).
+ * Template literals build rope strings instead, so each value is re-decoded from its UTF-8 bytes.
+ */
+const asDriverString = (value: unknown): unknown => (typeof value === 'string' ? Buffer.from(value).toString() : value);
+const pool = Array.from({ length: POOL }, (_, i) => driverRow(i).map(asDriverString));
 const convert = rowConverter(MODEL);
 const schema = modelToAvsc(MODEL);
 const type = avroTypeFor(schema);
@@ -142,8 +155,12 @@ async function measure(name: string, work: () => Promise<number>): Promise<{ pha
   return { phase: name, seconds, cpuSeconds: (used.user + used.system) / 1e6, outputBytes };
 }
 
-// Warm up the converters and avsc's generated writer before timing.
+// Warm up the converters, the transcoder and avsc's generated writer before timing.
 for (const row of convertBatch(pool.slice(0, 20_000))) type.toBuffer(row);
+{
+  const cutter = encodedBatchCutter({ model: MODEL, batchSize: BATCH });
+  for (const values of pool.slice(0, 20_000)) if (cutter.add(values)) cutter.take();
+}
 
 /** The rows and bytes a PartWriter writes for `source` batches, with `codec`. */
 async function writeAll(source: () => Iterable<Row[]>, codec: 'deflate' | 'null'): Promise<number> {
@@ -165,10 +182,31 @@ function* convertedBatches(): Generator<Row[]> {
   }
 }
 
+/** readEncoded's batches of the cycled driver rows, cut as the read cuts them (batchSize BATCH, 256 KiB). */
+function* encodedBatches(): Generator<EncodedBatch> {
+  const cutter = encodedBatchCutter({ model: MODEL, batchSize: BATCH });
+  for (const batch of batches()) for (const values of batch) if (cutter.add(values)) yield cutter.take();
+  if (cutter.size > 0) yield cutter.take();
+}
+
+/** The PartWriter's output bytes for encoded batches. */
+async function writeEncodedAll(): Promise<number> {
+  const store = new CountingStore();
+  const writer = new PartWriter({ store, schema, codec: 'deflate', deflateLevel: 1, partSizeBytes: 128 * 1024 * 1024, keyFor: (seq) => `part-${seq}.avro` });
+  for (const batch of encodedBatches()) await writer.writeEncoded(batch);
+  await writer.close();
+  return store.bytes;
+}
+
 const PHASES: Record<string, [string, () => Promise<number>]> = {
   convert: ['convert (driver row → AvroValue row)', async () => {
     for (const batch of batches()) convertBatch(batch);
     return 0;
+  }],
+  transcode: ['transcode (driver row → AVRO records, readEncoded)', async () => {
+    let bytes = 0;
+    for (const batch of encodedBatches()) bytes += batch.records.length;
+    return bytes;
   }],
   encode: ['encode only (avsc toBuffer, converted rows)', async () => {
     let bytes = 0;
@@ -177,7 +215,8 @@ const PHASES: Record<string, [string, () => Promise<number>]> = {
   }],
   write: ['PartWriter only (converted rows, deflate 1)', () => writeAll(convertedBatches, 'deflate')],
   'write-null': ['PartWriter only (converted rows, codec null)', () => writeAll(convertedBatches, 'null')],
-  full: ['full: convert + PartWriter (deflate 1)', () => writeAll(function* () {
+  full: ['full: transcode + PartWriter.writeEncoded (deflate 1)', writeEncodedAll],
+  'full-rows': ['full-rows: convert + PartWriter.write (deflate 1)', () => writeAll(function* () {
     for (const batch of batches()) yield convertBatch(batch);
   }, 'deflate')],
 };

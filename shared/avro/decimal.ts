@@ -18,6 +18,8 @@ const MINUS = 0x2d;
 /** Below 10^15 every unscaled value is an exact double. */
 const FAST_DIGITS = 15;
 const TWO_32 = 4_294_967_296;
+/** 10^0 … 10^15, exact doubles. */
+const POWERS_OF_TEN = Array.from({ length: FAST_DIGITS + 1 }, (_, k) => 10 ** k);
 
 /** Texts that are numbers in the source but have no decimal value. */
 const SPECIALS: Record<string, string> = {
@@ -30,6 +32,18 @@ const SPECIALS: Record<string, string> = {
 
 /** `-.05` at decimal(18,2) → `<FB>` (unscaled −5). */
 export function decimalTextToBytes(text: string, precision: number, scale: number): Buffer {
+  const unscaled = decimalTextToSafeUnscaled(text, precision, scale);
+  if (!Number.isNaN(unscaled)) return safeToBytes(unscaled);
+  return unscaledToBytes(bigUnscaled(text, scale));
+}
+
+/**
+ * The unscaled value of `text` at decimal(p,s) as a number when it has at most 15 significant
+ * digits (exact in double arithmetic), NaN when it has more (decimalTextToBytes takes BigInt
+ * then). A ValueError when the text does not fit decimal(p,s) or is not a decimal. Nothing is
+ * allocated: a writer can encode the value without an intermediate Buffer.
+ */
+export function decimalTextToSafeUnscaled(text: string, precision: number, scale: number): number {
   const length = text.length;
   let i = 0;
   let negative = false;
@@ -65,17 +79,23 @@ export function decimalTextToBytes(text: string, precision: number, scale: numbe
     }
     fracDigits = scale;
   }
+  if (intDigits + scale > FAST_DIGITS) return NaN;
+  let unscaled = 0;
+  for (let k = intStart; k < intEnd; k++) unscaled = unscaled * 10 + (text.charCodeAt(k) - ZERO);
+  for (let k = fracStart; k < fracStart + fracDigits; k++) unscaled = unscaled * 10 + (text.charCodeAt(k) - ZERO);
+  unscaled *= POWERS_OF_TEN[scale - fracDigits]!;
+  return negative ? -unscaled : unscaled;
+}
 
-  if (intDigits + scale <= FAST_DIGITS) {
-    let unscaled = 0;
-    for (let k = intStart; k < intEnd; k++) unscaled = unscaled * 10 + (text.charCodeAt(k) - ZERO);
-    for (let k = fracStart; k < fracStart + fracDigits; k++) unscaled = unscaled * 10 + (text.charCodeAt(k) - ZERO);
-    unscaled *= 10 ** (scale - fracDigits);
-    return safeToBytes(negative ? -unscaled : unscaled);
-  }
-  const digits = text.slice(intStart, intEnd) + text.slice(fracStart, fracStart + fracDigits) + '0'.repeat(scale - fracDigits);
-  const unscaled = BigInt(digits);
-  return unscaledToBytes(negative ? -unscaled : unscaled);
+/** The unscaled value of a text decimalTextToSafeUnscaled accepted (digits past `scale` are zeros). */
+function bigUnscaled(text: string, scale: number): bigint {
+  const negative = text.charCodeAt(0) === MINUS;
+  const body = negative || text.charCodeAt(0) === PLUS ? text.slice(1) : text;
+  const point = body.indexOf('.');
+  const integer = point < 0 ? body : body.slice(0, point);
+  const fraction = point < 0 ? '' : body.slice(point + 1, point + 1 + scale);
+  const unscaled = BigInt(`${integer}${fraction.padEnd(scale, '0')}` || '0');
+  return negative ? -unscaled : unscaled;
 }
 
 /** AVRO decimal bytes → canonical text with exactly `scale` fraction digits (`-0.05`, `12.30`). */

@@ -17,6 +17,8 @@ export interface FractionOptions {
 }
 
 const MICROS_PER_SECOND = 1_000_000;
+/** Microseconds per unit of a fraction of 0..6 digits. */
+const FRACTION_SCALE = [1_000_000, 100_000, 10_000, 1_000, 100, 10, 1];
 const MICROS_PER_DAY = 86_400_000_000;
 const MICROS_PER_DAY_N = 86_400_000_000n;
 /** Beyond this many days from the epoch, `days * MICROS_PER_DAY` is no longer exact as a number. */
@@ -34,7 +36,7 @@ export function dateTextToDays(text: string): number {
   if (text.length !== 10 || text.charCodeAt(4) !== DASH || text.charCodeAt(7) !== DASH) {
     throw new ValueError(`not a date (YYYY-MM-DD): ${quote(text)}`);
   }
-  return civilDays(text, 'date');
+  return civilDays(text, 0, 'date');
 }
 
 /** Days since 1970-01-01 → `2024-01-31`. */
@@ -50,7 +52,16 @@ export function daysToDateText(days: number): string {
  * A number when it is a safe integer, else a bigint.
  */
 export function datetimeTextToMicros(text: string, options: FractionOptions = {}): number | bigint {
-  const { micros, end } = parseDatetime(text, options, 'datetime');
+  return datetimeTextToMicrosAt(text, 0, options);
+}
+
+/**
+ * datetimeTextToMicros of the text from `start` to the end, without slicing it off first (a
+ * source's prefix, such as the sign of Oracle's `SYYYY`, is skipped in place). Error messages
+ * quote the whole text.
+ */
+export function datetimeTextToMicrosAt(text: string, start: number, options: FractionOptions = {}): number | bigint {
+  const { micros, end } = parseDatetime(text, start, options, 'datetime');
   if (end !== text.length) {
     throw new ValueError(`not a datetime (YYYY-MM-DDTHH:MM:SS[.ffffff], no zone): ${quote(text)}`);
   }
@@ -67,7 +78,7 @@ export function microsToDatetimeText(micros: number | bigint): string {
  * → microseconds since the epoch in UTC; the offset is applied exactly.
  */
 export function timestampTextToMicros(text: string, options: FractionOptions = {}): number | bigint {
-  const { micros, end } = parseDatetime(text, options, 'timestamp');
+  const { micros, end } = parseDatetime(text, 0, options, 'timestamp');
   const offset = offsetMicros(text, end);
   if (offset === 0) return micros;
   // Rare (sources read instants as UTC); exact in BigInt, and the shift may cross the range edges.
@@ -99,23 +110,57 @@ function digitsAt(text: string, start: number, count: number): number {
   return value;
 }
 
-/** Days since the epoch of the `YYYY-MM-DD` at the start of `text` (separators already checked). */
-function civilDays(text: string, what: string): number {
-  const year = digitsAt(text, 0, 4);
-  const month = digitsAt(text, 5, 2);
-  const day = digitsAt(text, 8, 2);
+/** The two digits at `i` as a number, or -1 (digitsAt unrolled: dates and times are read millions of times). */
+function twoDigits(text: string, i: number): number {
+  const a = text.charCodeAt(i) - ZERO;
+  const b = text.charCodeAt(i + 1) - ZERO;
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
+}
+
+/** The four digits at `i` as a number, or -1. */
+function fourDigits(text: string, i: number): number {
+  const high = twoDigits(text, i);
+  const low = twoDigits(text, i + 2);
+  return high >= 0 && low >= 0 ? high * 100 + low : -1;
+}
+
+/** Days since the epoch of the `YYYY-MM-DD` at `s` in `text` (separators already checked). */
+function civilDays(text: string, s: number, what: string): number {
+  const year = fourDigits(text, s);
+  const month = twoDigits(text, s + 5);
+  const day = twoDigits(text, s + 8);
   if (year < 1 || month < 1 || month > 12 || day < 1) {
     throw new ValueError(year === 0 ? `${what} ${quote(text)} is before 0001-01-01` : `not a ${what}: ${quote(text)}`);
   }
-  if (day > daysInMonth(year, month)) {
-    throw new ValueError(`not a ${what}: ${quote(text)} (${text.slice(0, 7)} has ${daysInMonth(year, month)} days)`);
+  const leap = isLeapYear(year);
+  if (day > (month === 2 ? (leap ? 29 : 28) : MONTH_DAYS[month]!)) {
+    throw new ValueError(`not a ${what}: ${quote(text)} (${text.slice(s, s + 7)} has ${daysInMonth(year, month)} days)`);
   }
-  return daysFromCivil(year, month, day);
+  return yearStartDays()[year]! + MONTH_START_DAYS[month]! + (leap && month > 2 ? 1 : 0) + day - 1;
+}
+
+function isLeapYear(year: number): boolean {
+  return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
 }
 
 function daysInMonth(year: number, month: number): number {
-  if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
-  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+  if (month === 2) return isLeapYear(year) ? 29 : 28;
+  return MONTH_DAYS[month]!;
+}
+
+/** Days of each month (1-based) and days before it, in a common year. */
+const MONTH_DAYS = [0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+const MONTH_START_DAYS = [0, 0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334];
+
+let yearStarts: Int32Array | null = null;
+
+/** Days since the epoch of January 1st of each year 0001..9999 (index = year), from daysFromCivil, built on first use. */
+function yearStartDays(): Int32Array {
+  if (yearStarts === null) {
+    yearStarts = new Int32Array(10_000);
+    for (let year = 1; year < 10_000; year++) yearStarts[year] = daysFromCivil(year, 1, 1);
+  }
+  return yearStarts;
 }
 
 /** Hinnant's days_from_civil: eras of 400 years (146097 days), years starting in March. */
@@ -142,34 +187,35 @@ function civilText(days: number): string {
   return `${pad(year, 4)}-${pad(month, 2)}-${pad(day, 2)}`;
 }
 
-/** Parses date, time and fraction; `end` is where a zone (or nothing) must follow. */
-function parseDatetime(text: string, options: FractionOptions, what: 'datetime' | 'timestamp'): { micros: number | bigint; end: number } {
-  const sep = text.charCodeAt(10);
-  if (text.length < 19 || text.charCodeAt(4) !== DASH || text.charCodeAt(7) !== DASH || (sep !== 0x54 && sep !== 0x20)
-    || text.charCodeAt(13) !== COLON || text.charCodeAt(16) !== COLON) {
+/** Parses date, time and fraction of the text from `s`; `end` is where a zone (or nothing) must follow. */
+function parseDatetime(text: string, s: number, options: FractionOptions, what: 'datetime' | 'timestamp'): { micros: number | bigint; end: number } {
+  const sep = text.charCodeAt(s + 10);
+  if (text.length - s < 19 || text.charCodeAt(s + 4) !== DASH || text.charCodeAt(s + 7) !== DASH || (sep !== 0x54 && sep !== 0x20)
+    || text.charCodeAt(s + 13) !== COLON || text.charCodeAt(s + 16) !== COLON) {
     throw new ValueError(`not a ${what} (YYYY-MM-DDTHH:MM:SS[.ffffff]${what === 'timestamp' ? 'Z' : ''}): ${quote(text)}`);
   }
-  const days = civilDays(text, what);
-  const hour = digitsAt(text, 11, 2);
-  const minute = digitsAt(text, 14, 2);
-  const second = digitsAt(text, 17, 2);
+  const days = civilDays(text, s, what);
+  const hour = twoDigits(text, s + 11);
+  const minute = twoDigits(text, s + 14);
+  const second = twoDigits(text, s + 17);
   if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) {
     throw new ValueError(`not a ${what}: ${quote(text)} (time of day out of range)`);
   }
-  let end = 19;
+  let end = s + 19;
   let fraction = 0;
-  if (text.charCodeAt(19) === DOT) {
+  if (text.charCodeAt(end) === DOT) {
+    const digits = end + 1;
     let count = 0;
-    while (count < 9 && isDigit(text.charCodeAt(20 + count))) count++;
-    if (count === 0 || isDigit(text.charCodeAt(20 + count))) {
+    while (count < 9 && isDigit(text.charCodeAt(digits + count))) count++;
+    if (count === 0 || isDigit(text.charCodeAt(digits + count))) {
       throw new ValueError(`not a ${what}: ${quote(text)} (the fraction must have 1 to 9 digits)`);
     }
     const kept = Math.min(count, 6);
-    fraction = digitsAt(text, 20, kept) * 10 ** (6 - kept);
-    if (count > 6 && !options.truncate && digitsAt(text, 26, count - 6) !== 0) {
+    fraction = digitsAt(text, digits, kept) * FRACTION_SCALE[kept]!;
+    if (count > 6 && !options.truncate && digitsAt(text, digits + 6, count - 6) !== 0) {
       throw new ValueError(`${what} ${quote(text)} has sub-microsecond digits; AVRO keeps microseconds (truncating would change the value)`);
     }
-    end = 20 + count;
+    end = digits + count;
   }
   const ofDay = (hour * 3600 + minute * 60 + second) * MICROS_PER_SECOND + fraction;
   return { micros: combine(days, ofDay), end };

@@ -19,7 +19,7 @@
 import { TerminalError } from '../../errors.js';
 import { formatType, type AvroValue, type Column } from '../../model/column.js';
 import { oracleFamily } from '../../model/oracle-types.js';
-import { datetimeTextToMicros } from '../../model/temporal.js';
+import { datetimeTextToMicros, datetimeTextToMicrosAt, type FractionOptions } from '../../model/temporal.js';
 import { ValueError } from '../../model/value-error.js';
 import { decimalTextToBytes } from '../../avro/decimal.js';
 import { finiteNumberText, numberTextToFloat64, numberTextToInt64, numberTextToString } from './oracle-number.js';
@@ -89,7 +89,7 @@ export function valueConverter(column: Column): OracleValueConverter {
   const temporal = family === 'date' || family === 'timestamp' || family === 'timestamp_tz' || family === 'timestamp_ltz';
   if (temporal) {
     if (type.kind === 'string') return text((v) => signedYear(v));
-    return text((v) => datetimeTextToMicros(signedYear(v), { truncate: true }));
+    return text(datetimeTextMicros);
   }
   if (family === 'interval_ym' || family === 'interval_ds') return (v) => (v === null || v === undefined ? null : intervalToIso(v));
   switch (type.kind) {
@@ -127,6 +127,28 @@ function typed(js: 'string' | 'number' | 'boolean', kind: string): OracleValueCo
     if (typeof v === js) return v as AvroValue;
     throw new ValueError(`expected a ${js} for ${kind} from the driver, got ${typeof v}`);
   };
+}
+
+/** FF9 has nine digits; AVRO keeps six, so the rest are dropped (docs/types.md, TIMESTAMP(n > 6)). */
+const TRUNCATE: FractionOptions = { truncate: true };
+const SPACE = 0x20;
+const PLUS = 0x2b;
+
+/**
+ * A date or timestamp's `SYYYY` read-expression text → microseconds since 1970-01-01. An AD year's
+ * sign is skipped in place, without slicing the text; anything else — a BC year, a malformed
+ * text — is parsed again through signedYear, whose error the user sees.
+ */
+export function datetimeTextMicros(value: string): number | bigint {
+  const first = value.charCodeAt(0);
+  if (first === SPACE || first === PLUS) {
+    try {
+      return datetimeTextToMicrosAt(value, 1, TRUNCATE);
+    } catch {
+      // Reworded below: the message quotes the text without its sign.
+    }
+  }
+  return datetimeTextToMicros(signedYear(value), TRUNCATE);
 }
 
 /** `SYYYY` text → plain `YYYY` text: AD years carry a leading space (or `+`), BC years `-`. */

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import {
-  bytesToUnscaled, decimalBytesToText, decimalTextToBytes, unscaledToBytes,
+  bytesToUnscaled, decimalBytesToText, decimalTextToBytes, decimalTextToSafeUnscaled, unscaledToBytes,
 } from '../../../shared/avro/decimal.js';
 import { ValueError } from '../../../shared/model/value-error.js';
 
@@ -75,6 +75,39 @@ describe('decimalTextToBytes', () => {
       const bytes = decimalTextToBytes(text, precision, scale);
       expect(hex(bytes), text).toBe(reference(unscaled));
       expect(BigInt(bytesToUnscaled(bytes))).toBe(unscaled);
+    }
+  });
+});
+
+describe('decimalTextToSafeUnscaled', () => {
+  test.each([
+    ['-.05', 18, 2, -5],
+    ['.5', 18, 2, 50],
+    ['0', 18, 2, 0],
+    ['12.50', 18, 2, 1250],
+    ['+7', 5, 0, 7],
+    ['1.000', 18, 2, 100],
+    ['9999999999999.99', 18, 2, 999999999999999],
+    ['-9999999999999.99', 18, 2, -999999999999999],
+    ['-999999999999999', 15, 0, -999999999999999],
+    ['.000000000000001', 15, 15, 1],
+  ] as const)('%s at decimal(%i,%i) → %i', (text, precision, scale, unscaled) => {
+    expect(decimalTextToSafeUnscaled(text, precision, scale)).toBe(unscaled);
+  });
+
+  test('is NaN past 15 significant digits, where decimalTextToBytes takes BigInt', () => {
+    expect(decimalTextToSafeUnscaled('99999999999999.99', 18, 2)).toBeNaN();
+    expect(decimalTextToSafeUnscaled('1', 38, 14)).toBe(100_000_000_000_000);
+    expect(decimalTextToSafeUnscaled('1', 38, 15)).toBeNaN();
+    expect(hex(decimalTextToBytes('-9999999999999999.99', 18, 2))).toBe(reference(-999999999999999999n));
+    expect(hex(decimalTextToBytes('+0012345678901234567890.1200', 38, 4))).toBe(reference(123456789012345678901200n));
+  });
+
+  test('refuses what decimalTextToBytes refuses, with the same message', () => {
+    for (const [text, precision, scale] of [['1.005', 18, 2], ['123', 3, 1], ['-1e126', 38, 0], ['.', 5, 2], ['', 5, 2]] as const) {
+      expect(() => decimalTextToSafeUnscaled(text, precision, scale)).toThrow(ValueError);
+      expect(() => decimalTextToSafeUnscaled(text, precision, scale)).toThrow(
+        (() => { try { decimalTextToBytes(text, precision, scale); } catch (e) { return (e as Error).message; } return 'no error'; })());
     }
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import {
-  dateTextToDays, datetimeTextToMicros, daysToDateText, MAX_DAYS, microsToDatetimeText,
+  dateTextToDays, datetimeTextToMicros, datetimeTextToMicrosAt, daysToDateText, MAX_DAYS, microsToDatetimeText,
   microsToTimestampText, MIN_DAYS, timestampTextToMicros,
 } from '../../../shared/model/temporal.js';
 import { ValueError } from '../../../shared/model/value-error.js';
@@ -31,6 +31,13 @@ describe('dates', () => {
     for (let days = MIN_DAYS; days <= MAX_DAYS; days += 7) check(days);
     for (let days = -25600; days <= 11100; days++) check(days); // 1899-12 … 2000-05, both century rules
     for (let days = MAX_DAYS - 400; days <= MAX_DAYS; days++) check(days);
+  });
+
+  test('every day of 0001..9999 parses back to the day it was formatted from', () => {
+    for (let days = MIN_DAYS; days <= MAX_DAYS; days++) {
+      const text = daysToDateText(days);
+      if (dateTextToDays(text) !== days) throw new Error(`day ${days}: ${text} parses as ${dateTextToDays(text)}`);
+    }
   });
 
   test.each([
@@ -101,6 +108,24 @@ describe('datetimes (no zone)', () => {
     ['2023-02-29T00:00:00', 'not a datetime: "2023-02-29T00:00:00" (2023-02 has 28 days)'],
   ])('rejects %j', (text, message) => {
     expect(() => datetimeTextToMicros(text)).toThrow(new ValueError(message));
+  });
+
+  test.each([
+    [' 2024-01-31T10:11:12.123456789', 1],
+    ['+0001-01-01T00:00:00', 1],
+    [' 9999-12-31T23:59:59.999999999', 1],
+    ['xx1969-12-31T23:59:59.999999', 2],
+    ['1684-06-30T12:00:00.5', 0],
+  ])('parses %j from offset %i as the text without its prefix', (text, start) => {
+    expect(datetimeTextToMicrosAt(text, start, { truncate: true })).toBe(datetimeTextToMicros(text.slice(start), { truncate: true }));
+  });
+
+  test('from an offset, rejects as the unprefixed text is rejected, quoting the whole text', () => {
+    expect(() => datetimeTextToMicrosAt(' 2023-02-29T00:00:00', 1)).toThrow(new ValueError('not a datetime: " 2023-02-29T00:00:00" (2023-02 has 28 days)'));
+    expect(() => datetimeTextToMicrosAt(' 0000-01-01T00:00:00', 1)).toThrow(new ValueError('datetime " 0000-01-01T00:00:00" is before 0001-01-01'));
+    expect(() => datetimeTextToMicrosAt(' 2024-01-31T10:11:12.1234567', 1)).toThrow(ValueError);
+    expect(() => datetimeTextToMicrosAt(' 2024-01-31T10:11:1', 1)).toThrow(ValueError);
+    expect(() => datetimeTextToMicrosAt('-2024-01-31T10:11:12', 0)).toThrow(ValueError);
   });
 
   test('formatting rejects what it cannot represent exactly', () => {

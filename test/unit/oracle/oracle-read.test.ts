@@ -5,12 +5,14 @@
  * retried.
  */
 import { describe, expect, it } from 'vitest';
+import { modelToAvsc } from '../../../shared/avro/avsc-schema.js';
 import { decimalTextToBytes } from '../../../shared/avro/decimal.js';
+import { avroTypeFor } from '../../../shared/avro/long-type.js';
 import { ContractError, TerminalError, TransientError } from '../../../shared/errors.js';
 import type { Row } from '../../../shared/model/column.js';
 import { DEFAULT_ROW_BATCH_BYTES, LARGE_VALUE_FETCH_ROWS, rowBytes } from '../../../shared/sources/oracle/oracle-read.js';
 import type { OracleSource } from '../../../shared/sources/oracle/oracle-source.js';
-import type { ReadPlan } from '../../../shared/sources/source.js';
+import type { EncodedBatch, ReadPlan } from '../../../shared/sources/source.js';
 import { driverError, FakeOracleDriver, type FakeResponse } from './fake-oracledb.js';
 import { capturingLogger, col, CONFIG, connectFake, MODEL, MODEL_COLUMNS, MODEL_SELECT } from './oracle-fixtures.js';
 
@@ -196,5 +198,70 @@ describe('read (fake node-oracledb boundary)', () => {
   it('refuses a batch size that is not a whole number of rows', async () => {
     const source = await connectFake(driverWith());
     await expect(collect(source, plan(0))).rejects.toThrow(new TerminalError('batch size 0 must be a whole number of rows, at least 1'));
+  });
+});
+
+describe('readEncoded (fake node-oracledb boundary)', () => {
+  const type = avroTypeFor(modelToAvsc(MODEL));
+
+  async function collectEncoded(source: OracleSource, readPlan: ReadPlan): Promise<EncodedBatch[]> {
+    const batches: EncodedBatch[] = [];
+    for await (const batch of source.readEncoded(readPlan)) batches.push(batch);
+    return batches;
+  }
+
+  it('runs the same SELECT and round trips as read(), and yields read()\'s rows as AVRO records in batches of batchSize', async () => {
+    const driver = driverWith();
+    const batches = await collectEncoded(await connectFake(driver), plan(2));
+    const rows = await collect(await connectFake(driverWith()), plan(2));
+    expect(driver.calls.at(-1)!.sql).toBe(MODEL_SELECT);
+    expect(driver.resultSets[0]!.requested).toEqual([1000, 1000]);
+    expect(driver.resultSets[0]!.closed).toBe(true);
+    expect(batches.map((b) => b.rows)).toEqual([2, 2, 1]);
+    expect(batches.map((b) => b.maxWatermark)).toEqual([null, null, null]);
+    expect(Buffer.concat(batches.map((b) => b.records)).equals(Buffer.concat(rows.flat().map((row) => type.toBuffer(row))))).toBe(true);
+  });
+
+  it('carries each batch\'s largest watermark, as the extractor takes it from read()\'s rows', async () => {
+    const window = { column: 'fecha_venta', low: null, high: null, includeNulls: true };
+    const batches = await collectEncoded(await connectFake(driverWith()), { model: MODEL, batchSize: 2, window });
+    expect(batches.map((b) => b.maxWatermark)).toEqual([253402300799000000n, -62135596800000000n, 1709164800000000]);
+  });
+
+  it('fails a value that does not fit with read()\'s ContractError, and closes the ResultSet', async () => {
+    const driver = driverWith({ rows: [['41', null, null, '1.5'], ['42', null, null, '12345678901.5']] });
+    const error = await collectEncoded(await connectFake(driver), plan(10)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ContractError);
+    expect((error as Error).message).toBe('VENTAS_CABECERA.MONTO: 12345678901.5 does not fit decimal(12,2): 11 integer digits, at most 10 (primary key ID_VENTA=42) — widen the column type in config (columns.MONTO.type: a wider decimal, or string) and regenerate the schema');
+    expect(driver.resultSets[0]!.closed).toBe(true);
+  });
+
+  it('retries before the first batch and not after, as read() does', async () => {
+    const lost = driverWith().once('SELECT t."ID_VENTA"', { error: driverError('NJS-500', 'connection to Oracle Database was closed or broken') });
+    const batches = await collectEncoded(await connectFake(lost), plan(10));
+    expect(batches.map((b) => b.rows)).toEqual([5]);
+    expect(lost.calls.filter((c) => c.sql === MODEL_SELECT)).toHaveLength(2);
+
+    const late = driverWith({ failGetRowsAt: 1 });
+    const source = await connectFake(late, { config: { ...CONFIG, fetch_array_size: 2 } });
+    const seen: EncodedBatch[] = [];
+    const error = await (async () => {
+      for await (const batch of source.readEncoded(plan(2))) seen.push(batch);
+    })().catch((e: unknown) => e);
+    expect(seen).toHaveLength(1);
+    expect(error).toBeInstanceOf(TransientError);
+    expect(late.resultSets[0]!.closed).toBe(true);
+  });
+
+  it('ends a batch once its records reach batchBytes, and refuses a batch size or byte target that is not a whole number', async () => {
+    // The first two rows encode to 19 bytes each, so a 20-byte target closes a batch at its second row.
+    const batches = await collectEncoded(await connectFake(driverWith()), { model: MODEL, batchSize: 100, batchBytes: 20 });
+    expect(batches.map((b) => b.rows)).toEqual([2, 2, 1]);
+    expect(batches[0]!.records.length).toBe(38);
+    expect(batches.slice(0, -1).every((b) => b.records.length >= 20)).toBe(true);
+    const single = await collectEncoded(await connectFake(driverWith()), { model: MODEL, batchSize: 100, batchBytes: 1 });
+    expect(single.map((b) => b.rows)).toEqual([1, 1, 1, 1, 1]);
+    await expect(collectEncoded(await connectFake(driverWith()), plan(0))).rejects.toThrow(TerminalError);
+    await expect(collectEncoded(await connectFake(driverWith()), { model: MODEL, batchSize: 10, batchBytes: 1.5 })).rejects.toThrow(TerminalError);
   });
 });

@@ -2,12 +2,14 @@
  * The whole row path for every Oracle type of docs/types.md: driver rows as node-oracledb Thin
  * delivers them (a FAKE of the connection boundary, fake-oracledb.ts) → OracleSource.read's
  * converters → the real PartWriter (deflate) → AVRO bytes → read back with shared/avro's part
- * reader → exact canonical values.
+ * reader → exact canonical values. The encoded path (OracleSource.readEncoded →
+ * PartWriter.writeEncoded) must give the same records byte for byte, and the same values back.
  */
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { modelToAvsc } from '../../../shared/avro/avsc-schema.js';
 import { decimalBytesToText } from '../../../shared/avro/decimal.js';
+import { avroTypeFor } from '../../../shared/avro/long-type.js';
 import { PartWriter } from '../../../shared/avro/part-writer.js';
 import { ContractError } from '../../../shared/errors.js';
 import type { AvroValue, Row, TableModel } from '../../../shared/model/column.js';
@@ -82,13 +84,15 @@ function canonical(kind: string, value: AvroValue, scale: number): unknown {
   return value;
 }
 
-async function roundTrip(rows: unknown[][]): Promise<Row[]> {
+/** The rows through the source and the PartWriter: read() and write(), or readEncoded() and writeEncoded(). */
+async function roundTrip(rows: unknown[][], path: 'rows' | 'encoded' = 'rows'): Promise<Row[]> {
   const driver = new FakeOracleDriver().on('SELECT t."ID"', { columns: COLUMNS, rows });
   const source = await connectFake(driver, { schema: 'APP' });
   const store = new MemoryStore();
   const writer = new PartWriter({ store, schema: modelToAvsc(MODEL), codec: 'deflate', deflateLevel: 1, partSizeBytes: 1 << 20, keyFor: (seq) => `tipos/part-${seq}.avro` });
   try {
-    for await (const batch of source.read({ model: MODEL, batchSize: 2 })) await writer.write(batch);
+    if (path === 'rows') for await (const batch of source.read({ model: MODEL, batchSize: 2 })) await writer.write(batch);
+    else for await (const batch of source.readEncoded({ model: MODEL, batchSize: 2 })) await writer.writeEncoded(batch);
   } catch (error) {
     await writer.abort();
     throw error;
@@ -96,9 +100,21 @@ async function roundTrip(rows: unknown[][]): Promise<Row[]> {
   return readAll(store, await writer.close());
 }
 
+/** readEncoded's records, and avsc's encoding of read()'s rows, each concatenated. */
+async function bothEncodings(rows: unknown[][]): Promise<{ encoded: Buffer; avsc: Buffer }> {
+  const driver = new FakeOracleDriver().on('SELECT t."ID"', { columns: COLUMNS, rows });
+  const source = await connectFake(driver, { schema: 'APP' });
+  const type = avroTypeFor(modelToAvsc(MODEL));
+  const encoded: Buffer[] = [];
+  for await (const batch of source.readEncoded({ model: MODEL, batchSize: 2 })) encoded.push(batch.records);
+  const viaRows: Buffer[] = [];
+  for await (const batch of source.read({ model: MODEL, batchSize: 2 })) for (const row of batch) viaRows.push(type.toBuffer(row));
+  return { encoded: Buffer.concat(encoded), avsc: Buffer.concat(viaRows) };
+}
+
 describe('every Oracle type: fake driver rows → converters → PartWriter → AVRO → read back', () => {
-  it('reads back exactly the canonical value of each column, and NULL in every nullable one', async () => {
-    const rows = await roundTrip([CASES.map((c) => c.wire[0]), CASES.map((c) => c.wire[1]), NULLS]);
+  it.each(['rows', 'encoded'] as const)('reads back exactly the canonical value of each column, and NULL in every nullable one (%s path)', async (path) => {
+    const rows = await roundTrip([CASES.map((c) => c.wire[0]), CASES.map((c) => c.wire[1]), NULLS], path);
     expect(rows).toHaveLength(3);
     for (const [r, expectedOf] of [[0, (c: Case) => c.canonical[0]], [1, (c: Case) => c.canonical[1]], [2, (c: Case) => (c.column.nullable ? null : 3)]] as const) {
       for (const c of CASES) {
@@ -119,10 +135,16 @@ describe('every Oracle type: fake driver rows → converters → PartWriter → 
     expect(await readAll(store, await writer.close())).toEqual([{ id: 1, lr: Buffer.from('0001ff', 'hex') }, { id: 2, lr: null }]);
   });
 
-  it('fails an infinity in a decimal column, naming the row, instead of writing 10^126', async () => {
+  it('transcodes every type to the bytes avsc writes for read()\'s rows', async () => {
+    const { encoded, avsc } = await bothEncodings([CASES.map((c) => c.wire[0]), CASES.map((c) => c.wire[1]), NULLS]);
+    expect(encoded.length).toBeGreaterThan(100_000);
+    expect(encoded.equals(avsc)).toBe(true);
+  });
+
+  it.each(['rows', 'encoded'] as const)('fails an infinity in a decimal column, naming the row, instead of writing 10^126 (%s path)', async (path) => {
     const wire = CASES.map((c) => c.wire[0]);
     wire[CASES.findIndex((c) => c.column.sourceName === 'N_PROF')] = PLUS_INFINITY;
-    const error = await roundTrip([wire]).catch((e: unknown) => e);
+    const error = await roundTrip([wire], path).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ContractError);
     expect((error as Error).message).toBe("TIPOS.N_PROF: 1e126 is Oracle's positive infinity, which no number type holds (primary key ID=1) — widen the column type in config (columns.N_PROF.type: a wider decimal, or string) and regenerate the schema");
   });
