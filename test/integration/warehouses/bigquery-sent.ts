@@ -22,6 +22,8 @@ export interface LoadedModel {
   model: TableModel;
   partitionColumn: string | null;
   modes: LoadMode[];
+  /** The stage check finds every key once, so the change reads the stage as it is; else one key is staged twice. */
+  keysUnique?: boolean;
 }
 
 /** Every canonical type, and decimals on each side of BigQuery's NUMERIC / BIGNUMERIC / STRING rule. */
@@ -90,6 +92,7 @@ export const MODELS: LoadedModel[] = [
   { model: keyless, partitionColumn: null, modes: ['full'] },
   // An int64 partition column leaves the table unpartitioned (bigquery-schema.ts tableLayout) but still orders the dedup.
   { model: { ...ventas, name: 'ventas_por_linea' }, partitionColumn: 'id_venta', modes: ['incremental'] },
+  { model: { ...ventas, name: 'ventas_unicas' }, partitionColumn: 'fecha_venta', modes: ['incremental', 'full'], keysUnique: true },
 ];
 
 /** A query job as sent: what it is for (`ventas check incremental`), its SQL, its parameters' types. */
@@ -131,13 +134,13 @@ export async function recordWhatBigQueryIsSent(): Promise<{ queries: SentQuery[]
     }
   };
   try {
-    for (const { model, partitionColumn, modes } of MODELS) {
+    for (const { model, partitionColumn, modes, keysUnique } of MODELS) {
       await warehouse.ensureTable(model, partitionColumn);
       let base: string | null = null;
       for (const mode of modes) {
         const runId = `20260501T0000${mode === 'full' ? '01' : '00'}Z`;
         const parts = [0, 1].map((i) => ({ key: `p/${model.name}/run=${runId}/part-${i}.avro`, uri: `gs://stage-bucket/p/${model.name}/run=${runId}/part-${i}.avro`, rows: 3, bytes: 100 }));
-        fake.answer(/AS `staged`/, { rows: [{ staged: 6, deduplicated: 6 }] });
+        fake.answer(/AS `staged`/, { rows: [{ staged: 6, deduplicated: keysUnique ? 6 : 5 }] });
         const from = fake.requests.length;
         await warehouse.load({
           model, mode, runId, baseRunId: base, partitionColumn, parts, expectedRows: 6, watermark: mode === 'full' ? null : '2026-05-01 00:00:00',
