@@ -56,6 +56,7 @@ export interface ReadPlan {
  * format straight to AVRO yields, so no JS object is built per row.
  */
 export interface EncodedBatch {
+  /** Handed over for good: the part writer may compress it in place after the batch (PartWriter.writeEncoded). */
   records: Buffer;
   rows: number;
   /** The largest non-NULL value of the plan's window column in this batch (AVRO number form), or null. */
