@@ -42,7 +42,7 @@ export interface ReadPlan {
   batchSize: number;
   /**
    * End a batch once it holds about this many bytes: encoded records for `readEncoded` (default
-   * 256 KiB); the values' strings and buffers for a `read` that bounds batches by size (Oracle,
+   * 512 KiB, the part writer's block size); the values' strings and buffers for a `read` that bounds batches by size (Oracle,
    * default 16 MiB, so LOB-heavy rows never fill a whole `batchSize`). The extractor leaves it unset.
    */
   batchBytes?: number;
@@ -56,6 +56,7 @@ export interface ReadPlan {
  * format straight to AVRO yields, so no JS object is built per row.
  */
 export interface EncodedBatch {
+  /** Handed over for good: the part writer may compress it in place after the batch (PartWriter.writeEncoded). */
   records: Buffer;
   rows: number;
   /** The largest non-NULL value of the plan's window column in this batch (AVRO number form), or null. */

@@ -218,8 +218,8 @@ describe.skipIf(skip)('the images: make build, then docker run as the workflow s
       Number((await dockerRun('--entrypoint', 'sh', image, '-c', `grep -rlF '// node_modules/${module}/' /app/dist | wc -l`)).stdout.trim());
     expect(await bundled(EXTRACTOR, '@google-cloud/bigquery')).toBe(0);
     expect(await bundled(LOADER, '@google-cloud/bigquery')).toBeGreaterThan(0);
-    expect(await bundled(LOADER, 'pg-copy-streams')).toBeGreaterThan(0);
-    expect(await bundled(EXTRACTOR, 'pg-copy-streams')).toBeGreaterThan(0);
+    expect(await bundled(LOADER, 'pg-cursor')).toBeGreaterThan(0);
+    expect(await bundled(EXTRACTOR, 'pg-cursor')).toBeGreaterThan(0);
     expect(await bundled(EXTRACTOR, '@google-cloud/storage')).toBeGreaterThan(0);
     expect(await bundled(LOADER, '@google-cloud/storage')).toBeGreaterThan(0);
   });

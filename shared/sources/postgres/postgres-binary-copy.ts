@@ -28,9 +28,10 @@ export type TupleHandler = (buf: Buffer, offsets: Int32Array, lengths: Int32Arra
 export class BinaryCopyParser {
   private readonly offsets: Int32Array;
   private readonly lengths: Int32Array;
-  /** The chunk being parsed, and where the next tuple starts in it. */
+  /** The chunk being parsed, where the next tuple starts in it, and where its part to parse ends. */
   private buf: Buffer = EMPTY;
   private pos = 0;
+  private limit = 0;
   /** The tuple that straddled the previous chunk and this one, joined: parsed first. */
   private joined: Buffer | null = null;
   /** The start of a tuple (or of the header) whose end has not arrived yet. */
@@ -47,36 +48,45 @@ export class BinaryCopyParser {
     this.lengths = new Int32Array(fieldCount);
   }
 
-  /** Takes the next stream chunk; the previous one must have been parsed to its end. */
-  feed(chunk: Buffer): void {
-    if (this.joined !== null || this.pos < this.buf.length) throw new Error('BinaryCopyParser: a chunk was fed before the previous one was parsed');
-    this.buf = EMPTY;
-    this.pos = 0;
+  /**
+   * Takes the next stream bytes, `data[start, end)` (a COPY message's payload, read in place);
+   * the previous ones must have been parsed to their end.
+   */
+  feed(data: Buffer, start = 0, end = data.length): void {
+    if (this.joined !== null || this.pos < this.limit) throw new Error('BinaryCopyParser: a chunk was fed before the previous one was parsed');
     if (this.carriedBytes === 0) {
-      this.buf = chunk;
+      this.buf = data;
+      this.pos = start;
+      this.limit = end;
       return;
     }
+    this.buf = EMPTY;
+    this.pos = 0;
+    this.limit = 0;
+    const chunk = start === 0 && end === data.length ? data : data.subarray(start, end);
     this.carried.push(chunk);
     this.carriedBytes += chunk.length;
     // A large field spans many chunks: look again once it can be complete, not on every chunk.
     if (this.carriedBytes < this.needed) return;
     if (!this.headerSeen) {
       this.buf = Buffer.concat(this.carried, this.carriedBytes);
+      this.limit = this.buf.length;
       this.carried = [];
       this.carriedBytes = 0;
       return;
     }
     const head = this.carried.length === 2 ? this.carried[0]! : Buffer.concat(this.carried.slice(0, -1));
-    const end = straddlingTupleEnd(head, chunk, this.fieldCount);
-    if (end < 0) {
+    const tupleEnd = straddlingTupleEnd(head, chunk, this.fieldCount);
+    if (tupleEnd < 0) {
       this.carried = [head, chunk];
-      this.needed = -end;
+      this.needed = -tupleEnd;
       return;
     }
-    const rest = end - head.length;
-    this.joined = Buffer.concat([head, chunk.subarray(0, rest)], end);
+    const rest = tupleEnd - head.length;
+    this.joined = Buffer.concat([head, chunk.subarray(0, rest)], tupleEnd);
     this.buf = chunk;
     this.pos = rest;
+    this.limit = chunk.length;
     this.carried = [];
     this.carriedBytes = 0;
   }
@@ -90,26 +100,27 @@ export class BinaryCopyParser {
     const joined = this.joined;
     if (joined !== null) {
       this.joined = null;
-      if (this.scan(joined, 0, handle) !== joined.length) throw new Error('BinaryCopyParser: the joined tuple is incomplete');
+      if (this.scan(joined, 0, joined.length, handle) !== joined.length) throw new Error('BinaryCopyParser: the joined tuple is incomplete');
       if (this.paused) {
         this.paused = false;
         return true;
       }
     }
     const buf = this.buf;
-    const end = buf.length;
+    const end = this.limit;
     let pos = this.pos;
     // Nothing new: an empty chunk, or one held back until the carried tuple can be complete.
     if (pos >= end) return false;
     if (!this.headerSeen) {
-      if (end < HEADER_BYTES) return this.carry(pos, HEADER_BYTES);
-      if (!buf.subarray(0, SIGNATURE.length).equals(SIGNATURE)) throw new Error('COPY output is not in PostgreSQL binary format');
-      const header = HEADER_BYTES + buf.readInt32BE(SIGNATURE.length + 4);
-      if (end < header) return this.carry(pos, header);
-      pos = header;
+      // The stream's first bytes: `pos` is where they start.
+      if (end - pos < HEADER_BYTES) return this.carry(pos, HEADER_BYTES);
+      if (!buf.subarray(pos, pos + SIGNATURE.length).equals(SIGNATURE)) throw new Error('COPY output is not in PostgreSQL binary format');
+      const header = HEADER_BYTES + buf.readInt32BE(pos + SIGNATURE.length + 4);
+      if (end - pos < header) return this.carry(pos, header);
+      pos += header;
       this.headerSeen = true;
     }
-    pos = this.scan(buf, pos, handle);
+    pos = this.scan(buf, pos, end, handle);
     if (this.paused) {
       this.paused = false;
       this.pos = pos;
@@ -126,11 +137,10 @@ export class BinaryCopyParser {
   }
 
   /**
-   * Hands tuples from `pos` on to `handle` until it pauses (sets `paused`), the buffer ends, or a
+   * Hands tuples from `pos` on to `handle` until it pauses (sets `paused`), `end` is reached, or a
    * tuple is partial (sets `needed`); returns where the next tuple starts.
    */
-  private scan(buf: Buffer, from: number, handle: TupleHandler): number {
-    const end = buf.length;
+  private scan(buf: Buffer, from: number, end: number, handle: TupleHandler): number {
     const { offsets, lengths, fieldCount } = this;
     let pos = from;
     while (pos < end) {
@@ -139,7 +149,8 @@ export class BinaryCopyParser {
         this.needed = 2;
         return pos;
       }
-      const count = buf.readInt16BE(pos);
+      // Big-endian int16 and int32 by hand: Buffer's readers check bounds already checked here.
+      const count = ((buf[pos]! << 24) | (buf[pos + 1]! << 16)) >> 16;
       if (count === -1) {
         this.trailerSeen = true;
         pos += 2;
@@ -152,7 +163,7 @@ export class BinaryCopyParser {
           this.needed = p + 4 - pos;
           return pos;
         }
-        const length = buf.readInt32BE(p);
+        const length = (buf[p]! << 24) | (buf[p + 1]! << 16) | (buf[p + 2]! << 8) | buf[p + 3]!;
         p += 4;
         offsets[i] = p;
         lengths[i] = length;
@@ -175,11 +186,12 @@ export class BinaryCopyParser {
 
   /** Keeps the current chunk from `from` for the next feed, which must bring it to `needed` bytes. */
   private carry(from: number, needed: number): false {
-    this.carried = [this.buf.subarray(from)];
-    this.carriedBytes = this.buf.length - from;
+    this.carried = [this.buf.subarray(from, this.limit)];
+    this.carriedBytes = this.limit - from;
     this.needed = needed;
     this.buf = EMPTY;
     this.pos = 0;
+    this.limit = 0;
     return false;
   }
 }

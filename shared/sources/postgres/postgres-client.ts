@@ -9,14 +9,14 @@ export interface PostgresResult<R> {
   rows: R[];
 }
 
-/** Something a client can run itself (a pg-copy-streams COPY, a pg-cursor): `query()` returns it. */
+/** Something a client can run itself (a COPY read off the socket, a pg-cursor): `query()` returns it. */
 export interface PostgresSubmittable {
   submit(connection: never): void;
 }
 
 /**
  * The socket under a connection (net.Socket, or a TLSSocket): its byte count is watched (no 'data'
- * listener: pg-copy-streams takes the socket's only one over during a COPY), and it is destroyed
+ * listener: a COPY takes the socket's only one over while it runs), and it is destroyed
  * when stalled.
  */
 export interface PostgresSocket {

@@ -1,14 +1,15 @@
 /**
- * The primary read path: `COPY (SELECT …) TO STDOUT (FORMAT binary)` streamed through
- * pg-copy-streams and parsed here — several times faster than fetching rows through a cursor,
- * because the server skips per-row protocol messages and text output, and the reader skips
- * text parsing. Tuples become rows here, or AVRO records in postgres-encoded-read.ts.
+ * The primary read path: `COPY (SELECT …) TO STDOUT (FORMAT binary)` read off the socket
+ * (postgres-copy-out.ts) and parsed here — several times faster than fetching rows through a
+ * cursor, because the server skips per-row protocol messages and text output, and the reader skips
+ * text parsing. Tuples are parsed where they lie in the socket's chunks; they become rows here, or
+ * AVRO records in postgres-encoded-read.ts.
  */
-import { to as copyTo } from 'pg-copy-streams';
 import type { Row } from '../../model/column.js';
 import type { ReadPlan } from '../source.js';
 import { BinaryCopyParser, type TupleHandler } from './postgres-binary-copy.js';
 import type { PostgresPoolClient } from './postgres-client.js';
+import { CopyOutQuery } from './postgres-copy-out.js';
 import { waitOnServer } from './postgres-guard.js';
 import { binaryTupleDecoder } from './postgres-rows.js';
 import { copySql } from './postgres-sql.js';
@@ -16,31 +17,21 @@ import { copySql } from './postgres-sql.js';
 /**
  * Runs the plan's COPY on a client already inside the read transaction and hands every tuple to
  * `handle`. Yields whenever the handler pauses the parser (its batch is full); returns once the
- * stream has ended at its trailer. Backpressure is the async iterator's: while the consumer holds
- * a batch nothing is read, the stream's buffer fills and the socket stops being read. Abandoned
- * early, the stream is destroyed; the caller must then close the connection, still inside the COPY.
+ * COPY has ended at its trailer. Backpressure is the socket's: while the consumer holds a batch
+ * nothing is read, the socket's buffer fills and the kernel's window closes. Abandoned early, the
+ * caller must close the connection, still inside the COPY.
  */
 export async function* copyTuples(client: PostgresPoolClient, plan: ReadPlan, handle: TupleHandler): AsyncGenerator<void, void, undefined> {
-  const stream = client.query(copyTo(copySql(plan), { highWaterMark: 256 * 1024 }));
+  const copy = client.query(new CopyOutQuery(copySql(plan)));
   const parser = new BinaryCopyParser(plan.model.columns.length);
-  let done = false;
-  try {
-    const chunks = (stream as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
-    // Each wait for the next chunk is a wait on the server: the stall detector watches it.
-    for (let next = await waitOnServer(client, chunks.next()); !next.done; next = await waitOnServer(client, chunks.next())) {
-      parser.feed(next.value);
+  // Each wait for the next chunk is a wait on the server: the stall detector watches it.
+  while (await waitOnServer(client, copy.fill())) {
+    while (copy.nextData()) {
+      parser.feed(copy.data, copy.start, copy.end);
       while (parser.parse(handle)) yield;
     }
-    parser.end();
-    done = true;
-  } finally {
-    if (!done) {
-      // Closing the connection makes pg report the interrupted COPY as an error on this stream;
-      // nobody listens any more, and an unheard 'error' event would crash the process.
-      stream.on('error', () => undefined);
-      stream.destroy();
-    }
   }
+  parser.end();
 }
 
 /** Streams the plan's rows in batches of `plan.batchSize` (see copyTuples for backpressure and cleanup). */

@@ -18,8 +18,8 @@ import type { PostgresPoolClient } from './postgres-client.js';
 import { copyTuples } from './postgres-copy-read.js';
 import { columnOf } from './postgres-sql.js';
 
-/** ReadPlan.batchBytes when absent. */
-export const DEFAULT_BATCH_BYTES = 256 * 1024;
+/** ReadPlan.batchBytes when absent: PartWriter's block size, so a batch is a block (compressed without a copy). */
+export const DEFAULT_BATCH_BYTES = 512 * 1024;
 
 /**
  * Room past batchBytes: the record that crosses it still fits, unless its long values add up to

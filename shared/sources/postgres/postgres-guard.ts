@@ -27,7 +27,7 @@ export class ReadStallError extends Error {
 /**
  * Counts waits on the server and destroys the socket when one sees no byte for too long. Arriving
  * bytes are seen through the socket's byte count at each check (a 'data' listener would break
- * pg-copy-streams, which takes over the socket's only one during a COPY).
+ * the COPY read, which takes over the socket's only one while it runs).
  */
 class StallWatch {
   #waiting = 0;

@@ -174,6 +174,23 @@ describe('binary COPY parser', () => {
     }
   });
 
+  it('parses stream bytes handed on as ranges of larger buffers (COPY messages read in place)', () => {
+    for (const size of [1, 2, 3, 7, 19, 20, 64, stream.length]) {
+      const parser = new BinaryCopyParser(3);
+      const decode = binaryTupleDecoder(model);
+      const rows: Row[] = [];
+      const collect: TupleHandler = (buf, offsets, lengths) => rows.push(decode(buf, offsets, lengths)) > 0;
+      for (const chunk of split(stream, size)) {
+        // The range sits between a message header and the next message.
+        const framed = Buffer.concat([Buffer.from([0x64, 0, 0, 0, 0]), chunk, Buffer.from([0x63, 0, 0, 0, 4])]);
+        parser.feed(framed, 5, 5 + chunk.length);
+        expect(parser.parse(collect)).toBe(false);
+      }
+      parser.end();
+      expect(rows, `ranges of ${size}`).toEqual(expected);
+    }
+  });
+
   it('joins a tuple whose long field spans many chunks', () => {
     const long = 'ñ'.repeat(700);
     const wide = copyStream([[hex('0000000000000001'), Buffer.from(long), null], [hex('0000000000000002'), Buffer.from('b'), null]]);
