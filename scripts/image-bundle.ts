@@ -77,6 +77,7 @@ export function adapterOf(file: string, root = ROOT): Adapter | null {
  */
 export const EXTERNAL: Readonly<Record<string, string>> = {
   '@duckdb/node-api': 'a native addon (prebuilt per platform in @duckdb/node-bindings-*)',
+  '@duckdb/node-bindings': 'the native addon itself (the DuckDB stage writes vectors through it), loaded per platform',
   snappy: 'a native addon (prebuilt per platform in @napi-rs/snappy-*)',
   pino: 'starts its transports in a worker thread from files it resolves at run time',
   yargs: 'reads its locale files and the package.json (for --version) relative to its own folder',
