@@ -9,7 +9,10 @@
  * is set aside while the COPY runs and gets the socket back, from the CopyDone or ErrorResponse
  * that ends it on, so pg itself reads CommandComplete, the error and ReadyForQuery, and
  * reports them through the handle… methods below. A connection that fails mid-COPY reaches
- * handleError too (pg errors every active query), which fails the read.
+ * handleError too (pg errors every active query), which fails the read. This leans on pg's
+ * Connection (its `stream` and single 'data' listener), so package.json pins pg exactly: a new pg
+ * is taken by updating the pin and running test/unit/postgres/postgres-copy-out.test.ts and the
+ * PostgreSQL integration suite.
  */
 import type { PostgresSubmittable } from './postgres-client.js';
 
