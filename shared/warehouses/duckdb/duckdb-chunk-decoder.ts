@@ -92,6 +92,11 @@ export class ChunkDecoder {
    * A decoder for parts whose writer schema (their header's) is `writerSchema`, or null when some
    * field is not exactly what DataPipe writes for the model's column.
    */
+  /** Whether parts written with `writerSchema` are decoded column by column (else record by record). */
+  static accepts(model: TableModel, writerSchema: unknown): boolean {
+    return planFields(model, writerSchema) !== null;
+  }
+
   static plan(appender: DuckDBAppender, types: DuckDBType[], model: TableModel, writerSchema: unknown): ChunkDecoder | null {
     const fields = planFields(model, writerSchema);
     return fields ? new ChunkDecoder(appender, types, model, fields) : null;
@@ -226,12 +231,19 @@ export class ChunkDecoder {
     ints[at + 1] = (hi >>> 1) ^ sign;
   }
 
-  private readString(column: ColumnBuffer, row: number, text: boolean): void {
+  /** A length-prefixed value (AVRO bytes and string): where it starts; the position moves past it. */
+  private skipLengthPrefixed(): number {
     const length = this.readSmallLong();
     const start = this.pos;
-    const end = start + length;
-    if (length < 0 || end > this.buf.length) throw this.overrun();
-    this.pos = end;
+    if (length < 0 || start + length > this.buf.length) throw this.overrun();
+    this.pos = start + length;
+    return start;
+  }
+
+  private readString(column: ColumnBuffer, row: number, text: boolean): void {
+    const start = this.skipLengthPrefixed();
+    const end = this.pos;
+    const length = end - start;
     const buf = this.buf;
     const slot = row * STRING_T_BYTES;
     const bytes = column.bytes;
@@ -260,11 +272,9 @@ export class ChunkDecoder {
    * is refused as the record-by-record path refuses it (duckdb-values.ts).
    */
   private readDecimal(column: ColumnBuffer, row: number, limit: number): void {
-    const length = this.readSmallLong();
-    const start = this.pos;
-    const end = start + length;
-    if (length < 0 || end > this.buf.length) throw this.overrun();
-    this.pos = end;
+    const start = this.skipLengthPrefixed();
+    const end = this.pos;
+    const length = end - start;
     const buf = this.buf;
     const width = column.width;
     const negative = length > 0 && (buf[start] as number) >= 0x80;
@@ -317,7 +327,7 @@ function isAscii(buf: Buffer, start: number, end: number): boolean {
 }
 
 function notUtf8(name: string): ValueError {
-  return new ValueError(`column ${name}: the text is not valid UTF-8`);
+  return new ValueError(`column ${name}: the text is not valid UTF-8 (a damaged or foreign part) — re-run the extractor for this run`);
 }
 
 /** Bytes per row of a column's vector (DuckDB's physical types). */

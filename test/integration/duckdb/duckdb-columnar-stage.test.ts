@@ -6,11 +6,12 @@ import { PartWriter } from '../../../shared/avro/part-writer.js';
 import { ContractError } from '../../../shared/errors.js';
 import { silentLogger } from '../../../shared/log.js';
 import type { Row, TableModel } from '../../../shared/model/column.js';
+import { ChunkDecoder } from '../../../shared/warehouses/duckdb/duckdb-chunk-decoder.js';
 import { openDuckDbWarehouse, type DuckDbWarehouse } from '../../../shared/warehouses/duckdb/duckdb-warehouse.js';
 import type { StagedPart } from '../../../shared/warehouses/warehouse.js';
-import { days, decimal, loadRequest, micros, query } from './load-fixtures.js';
+import { days, decimal, everything, loadRequest, micros, query } from './load-fixtures.js';
 import { MemoryStore } from '../../support/memory-store.js';
-import { column, tableModel } from '../../support/model-fixtures.js';
+import { column } from '../../support/model-fixtures.js';
 
 /**
  * The local warehouse stages DataPipe's parts by decoding AVRO blocks straight into DuckDB's
@@ -19,27 +20,8 @@ import { column, tableModel } from '../../support/model-fixtures.js';
  * boundaries, at every decimal width, for strings on both sides of DuckDB's 12-byte inline limit.
  */
 
-const kinds = tableModel('APP.KINDS', [
-  column('id', { kind: 'int64' }, false),
-  column('big', { kind: 'int64' }),
-  column('d4', { kind: 'decimal', precision: 4, scale: 2 }),
-  column('d9', { kind: 'decimal', precision: 9, scale: 3 }),
-  column('d18', { kind: 'decimal', precision: 18, scale: 2 }),
-  column('d38', { kind: 'decimal', precision: 38, scale: 10 }),
-  column('ratio', { kind: 'float64' }),
-  column('small', { kind: 'float32' }),
-  column('flag', { kind: 'boolean' }),
-  column('name', { kind: 'string' }),
-  column('doc', { kind: 'json' }),
-  column('span', { kind: 'interval' }),
-  column('payload', { kind: 'bytes' }),
-  column('day', { kind: 'date' }),
-  column('local_at', { kind: 'datetime' }),
-  column('utc_at', { kind: 'timestamp' }),
-], ['id']);
-
 /** The same table with one more field: its parts cannot be decoded column by column. */
-const withExtra: TableModel = { ...kinds, columns: [...kinds.columns, column('extra', { kind: 'string' })] };
+const withExtra: TableModel = { ...everything, columns: [...everything.columns, column('extra', { kind: 'string' })] };
 
 const INT64_EDGES = [2n ** 63n - 1n, -(2n ** 63n), 0, -1, 1, 2n ** 53n + 1n, -(2 ** 31), 2 ** 31, 127, 128, -64, -65, 2n ** 35n, -(2n ** 56n)];
 const STRINGS = ['', 'a', '123456789012', '1234567890123', 'ééééééé', 'éééééé', 'ñandú 🦆 中文', '🦆🦆🦆', 'x'.repeat(5000), 'café\u0000nul'];
@@ -83,7 +65,7 @@ async function writePart(store: MemoryStore, model: TableModel, key: string, row
 
 /** Every value of the table, floats by their bits (so -0 and NaN are told apart), in id order. */
 async function contents(warehouse: DuckDbWarehouse): Promise<string[]> {
-  const rows = await query(warehouse, 'SELECT * FROM main.kinds ORDER BY id');
+  const rows = await query(warehouse, 'SELECT * FROM main.everything ORDER BY id');
   return rows.map((values) => JSON.stringify(values.map(spell)));
 }
 
@@ -100,7 +82,7 @@ describe('staging into DuckDB column by column (real AVRO parts, in-memory DuckD
   beforeEach(async () => {
     warehouse = await openDuckDbWarehouse(':memory:', silentLogger);
     store = new MemoryStore({ readChunkBytes: 7_000 });
-    await warehouse.ensureTable(kinds, null);
+    await warehouse.ensureTable(everything, null);
   });
 
   afterEach(async () => {
@@ -108,23 +90,27 @@ describe('staging into DuckDB column by column (real AVRO parts, in-memory DuckD
   });
 
   async function load(parts: StagedPart[], runId: string) {
-    return warehouse.load(loadRequest(store, kinds, runId, parts, { mode: 'full', baseRunId: null }));
+    return warehouse.load(loadRequest(store, everything, runId, parts, { mode: 'full', baseRunId: null }));
   }
 
   it('gives the same table, value for value, as reading the same rows record by record', async () => {
     const columnar = [
-      await writePart(store, kinds, 'kinds/run=r1/part-0.avro', ROWS.slice(0, 3_001)),
-      await writePart(store, kinds, 'kinds/run=r1/part-1.avro', ROWS.slice(3_001), 'null'),
+      await writePart(store, everything, 'everything/run=r1/part-0.avro', ROWS.slice(0, 3_001)),
+      await writePart(store, everything, 'everything/run=r1/part-1.avro', ROWS.slice(3_001), 'null'),
     ];
     expect(await load(columnar, 'r1')).toEqual({ staged: 5_000, deduplicated: 5_000, targetRows: 5_000 });
     const fast = await contents(warehouse);
 
     const byRecord = [
-      await writePart(store, withExtra, 'kinds/run=r2/part-0.avro', ROWS.slice(0, 3_001).map((r) => ({ ...r, extra: 'ignored' }))),
-      await writePart(store, withExtra, 'kinds/run=r2/part-1.avro', ROWS.slice(3_001).map((r) => ({ ...r, extra: null })), 'null'),
+      await writePart(store, withExtra, 'everything/run=r2/part-0.avro', ROWS.slice(0, 3_001).map((r) => ({ ...r, extra: 'ignored' }))),
+      await writePart(store, withExtra, 'everything/run=r2/part-1.avro', ROWS.slice(3_001).map((r) => ({ ...r, extra: null })), 'null'),
     ];
-    await warehouse.load(loadRequest(store, kinds, 'r2', byRecord, { mode: 'full', baseRunId: 'r1' }));
+    await warehouse.load(loadRequest(store, everything, 'r2', byRecord, { mode: 'full', baseRunId: 'r1' }));
     const slow = await contents(warehouse);
+
+    // The comparison's premise: the first parts went column by column, the second record by record.
+    expect(ChunkDecoder.accepts(everything, modelToAvsc(everything))).toBe(true);
+    expect(ChunkDecoder.accepts(everything, modelToAvsc(withExtra))).toBe(false);
 
     expect(fast).toHaveLength(5_000);
     expect(fast).toEqual(slow);
@@ -132,7 +118,7 @@ describe('staging into DuckDB column by column (real AVRO parts, in-memory DuckD
     const edges = await query(warehouse, `
       SELECT id, big, CAST(d4 AS VARCHAR), CAST(d18 AS VARCHAR), CAST(d38 AS VARCHAR), name, octet_length(payload), CAST(day AS VARCHAR),
              CAST(local_at AS VARCHAR), CAST(utc_at AT TIME ZONE 'UTC' AS VARCHAR)
-      FROM main.kinds WHERE id IN (0, 1, 3, 4, 8, 9) ORDER BY id`);
+      FROM main.everything WHERE id IN (0, 1, 3, 4, 8, 9) ORDER BY id`);
     expect(edges).toEqual([
       [0n, 2n ** 63n - 1n, '99.99', '9999999999999999.99', '9999999999999999999999999999.9999999999', '', 3n, '1970-01-01', '0001-01-01 00:00:00', '9999-12-31 23:59:59.999999'],
       [1n, -(2n ** 63n), '-99.99', '-9999999999999999.99', '-9999999999999999999999999999.9999999999', 'a', 3n, '1968-11-27', '0001-01-02 00:00:00.000001', '9999-12-31 23:59:59.999998'],
@@ -141,7 +127,7 @@ describe('staging into DuckDB column by column (real AVRO parts, in-memory DuckD
       [8n, 127n, '-0.01', '-0.01', '-0.0000000001', 'x'.repeat(5000), 21n, '1970-01-09', '0001-01-09 00:00:00.000008', '9999-12-31 23:59:59.999991'],
       [9n, 128n, '1.28', '-9223372036854775.08', '170141183460469231731.6873037728', 'café\u0000nul', 3n, '1960-02-23', '0001-01-10 00:00:00.000009', '9999-12-31 23:59:59.99999'],
     ]);
-    const floats = await query(warehouse, "SELECT id, CAST(ratio AS VARCHAR), CAST(small AS VARCHAR) FROM main.kinds WHERE id < 8 AND id <> 3 ORDER BY id");
+    const floats = await query(warehouse, "SELECT id, CAST(ratio AS VARCHAR), CAST(small AS VARCHAR) FROM main.everything WHERE id < 8 AND id <> 3 ORDER BY id");
     expect(floats).toEqual([
       [0n, 'nan', 'inf'], [1n, '-0.0', '-inf'], [2n, '0.0', '0.0'], [4n, '-inf', '0.1'],
       [5n, '5e-324', 'nan'], [6n, '-1.7976931348623157e+308', '-0.0'], [7n, '0.1', '0.0'],
@@ -151,27 +137,27 @@ describe('staging into DuckDB column by column (real AVRO parts, in-memory DuckD
   it('refuses a decimal with more digits than its column holds, naming table, run, part, row and column', async () => {
     const rows = ROWS.slice(0, 10).map((r) => ({ ...r }));
     rows[6]!.d4 = unscaledToBytes(10_000n); // 100.00: fits DuckDB's int16, not decimal(4,2)
-    const parts = [await writePart(store, kinds, 'kinds/run=r1/part-0.avro', rows)];
+    const parts = [await writePart(store, everything, 'everything/run=r1/part-0.avro', rows)];
     await expect(load(parts, 'r1')).rejects.toThrow(new ContractError(
-      'table kinds, run r1, part kinds/run=r1/part-0.avro, row 6: column d4: 100.00 has more than 4 digits, it does not fit decimal(4,2)',
+      'table everything, run r1, part everything/run=r1/part-0.avro, row 6: column d4: 100.00 has more than 4 digits, it does not fit decimal(4,2)',
     ));
     rows[6]!.d4 = unscaledToBytes(-(2n ** 70n)); // wider than any int16
-    const wider = [await writePart(store, kinds, 'kinds/run=r1/part-1.avro', rows)];
+    const wider = [await writePart(store, everything, 'everything/run=r1/part-1.avro', rows)];
     await expect(load(wider, 'r1')).rejects.toThrow(
-      'table kinds, run r1, part kinds/run=r1/part-1.avro, row 6: column d4: -11805916207174113034.24 has more than 4 digits, it does not fit decimal(4,2)',
+      'table everything, run r1, part everything/run=r1/part-1.avro, row 6: column d4: -11805916207174113034.24 has more than 4 digits, it does not fit decimal(4,2)',
     );
-    expect(await query(warehouse, 'SELECT count(*) FROM main.kinds')).toEqual([[0n]]);
+    expect(await query(warehouse, 'SELECT count(*) FROM main.everything')).toEqual([[0n]]);
   });
 
   it('refuses text that is not UTF-8, inline (≤ 12 bytes) or not, naming the column', async () => {
     for (const [marker, bad] of [['SHORTBAD', [0x41, 0xc3, 0x28]], ['LONGBAD-LONGBAD-LONGBAD', [0xe2, 0x82]]] as const) {
       const rows = ROWS.slice(0, 4).map((r) => ({ ...r, name: r.id === 2 ? marker : 'ok' }));
-      const part = await writePart(store, kinds, `kinds/run=r1/${marker}.avro`, rows, 'null');
+      const part = await writePart(store, everything, `everything/run=r1/${marker}.avro`, rows, 'null');
       const body = Buffer.from(store.objects.get(part.key)!);
       Buffer.from(bad).copy(body, body.indexOf(marker));
       store.objects.set(part.key, body);
       await expect(load([part], 'r1')).rejects.toThrow(new ContractError(
-        `table kinds, run r1, part kinds/run=r1/${marker}.avro, row 2: column name: the text is not valid UTF-8`,
+        `table everything, run r1, part everything/run=r1/${marker}.avro, row 2: column name: the text is not valid UTF-8 (a damaged or foreign part) — re-run the extractor for this run`,
       ));
     }
   });

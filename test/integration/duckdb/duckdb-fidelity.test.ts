@@ -5,29 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../shared/log.js';
 import type { Row } from '../../../shared/model/column.js';
 import { openDuckDbWarehouse, type DuckDbWarehouse } from '../../../shared/warehouses/duckdb/duckdb-warehouse.js';
-import { days, decimal, loadRequest, micros, query, writeParts } from './load-fixtures.js';
+import { days, decimal, everything, loadRequest, micros, query, writeParts } from './load-fixtures.js';
 import { MemoryStore } from '../../support/memory-store.js';
-import { column, tableModel } from '../../support/model-fixtures.js';
-
-/** One column per canonical kind, and one per DuckDB decimal width (int16, int32, int64, int128). */
-const everything = tableModel('APP.EVERYTHING', [
-  column('id', { kind: 'int64' }, false),
-  column('big', { kind: 'int64' }),
-  column('d4', { kind: 'decimal', precision: 4, scale: 2 }),
-  column('d9', { kind: 'decimal', precision: 9, scale: 3 }),
-  column('d18', { kind: 'decimal', precision: 18, scale: 2 }),
-  column('d38', { kind: 'decimal', precision: 38, scale: 10 }),
-  column('ratio', { kind: 'float64' }),
-  column('small', { kind: 'float32' }),
-  column('flag', { kind: 'boolean' }),
-  column('name', { kind: 'string' }),
-  column('doc', { kind: 'json' }),
-  column('span', { kind: 'interval' }),
-  column('payload', { kind: 'bytes' }),
-  column('day', { kind: 'date' }),
-  column('local_at', { kind: 'datetime' }),
-  column('utc_at', { kind: 'timestamp' }),
-], ['id']);
 
 const UNICODE = 'ñandú 🦆 中文 Ω\u0000after NUL';
 

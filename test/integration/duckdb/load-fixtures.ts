@@ -6,6 +6,7 @@ import type { Row, TableModel } from '../../../shared/model/column.js';
 import type { DuckDbWarehouse } from '../../../shared/warehouses/duckdb/duckdb-warehouse.js';
 import type { LoadMode, LoadRequest, StagedPart } from '../../../shared/warehouses/warehouse.js';
 import type { MemoryStore } from '../../support/memory-store.js';
+import { column, tableModel } from '../../support/model-fixtures.js';
 
 /** Microseconds since the epoch of `YYYY-MM-DD HH:MM:SS[.ffffff]` read as UTC (years 0001-9999). */
 export function micros(text: string): bigint {
@@ -87,3 +88,23 @@ export async function loads(warehouse: DuckDbWarehouse): Promise<DuckDBValue[][]
     'SELECT table_name, run_id, mode, rows_staged, rows_loaded, watermark, loaded_at IS NOT NULL ' +
       'FROM main._datapipe_loads ORDER BY loaded_at, table_name, run_id');
 }
+
+/** One column per canonical kind, and one per DuckDB decimal width (int16, int32, int64, int128). */
+export const everything = tableModel('APP.EVERYTHING', [
+  column('id', { kind: 'int64' }, false),
+  column('big', { kind: 'int64' }),
+  column('d4', { kind: 'decimal', precision: 4, scale: 2 }),
+  column('d9', { kind: 'decimal', precision: 9, scale: 3 }),
+  column('d18', { kind: 'decimal', precision: 18, scale: 2 }),
+  column('d38', { kind: 'decimal', precision: 38, scale: 10 }),
+  column('ratio', { kind: 'float64' }),
+  column('small', { kind: 'float32' }),
+  column('flag', { kind: 'boolean' }),
+  column('name', { kind: 'string' }),
+  column('doc', { kind: 'json' }),
+  column('span', { kind: 'interval' }),
+  column('payload', { kind: 'bytes' }),
+  column('day', { kind: 'date' }),
+  column('local_at', { kind: 'datetime' }),
+  column('utc_at', { kind: 'timestamp' }),
+], ['id']);
