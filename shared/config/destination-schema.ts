@@ -11,13 +11,6 @@ export const CLOUDS = ['local', 'gcp', 'aws', 'azure'] as const;
 /** A `--cloud` / `destination.cloud` value. */
 export type Cloud = (typeof CLOUDS)[number];
 
-/**
- * DuckDB's buffer memory when `destination.local.memory_limit` is absent. DuckDB's own default is
- * 80 % of the machine's memory, so a stage held a whole run in memory: the loader grew with the
- * table (0.8 GB at 2M rows, 1.4 GB at 4M). 256MB keeps it near 0.6 GB at any size (docs/warehouses.md).
- */
-export const DEFAULT_DUCKDB_MEMORY_LIMIT = '256MB';
-
 /** Defaults of the `local` block, relative to the config file's folder. */
 export const LOCAL_DEFAULTS = { path: '.datapipe/staging', warehouse: '.datapipe/warehouse.duckdb' } as const;
 
@@ -41,7 +34,7 @@ const local = z
     warehouse: requiredText(`DuckDB database file, relative to config.yaml's folder (default ${LOCAL_DEFAULTS.warehouse})`).default(LOCAL_DEFAULTS.warehouse),
     memory_limit: z.string()
       .regex(/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, { error: 'is not an amount of memory — e.g. 256MB, 1GB or 2GiB' })
-      .describe(`DuckDB's buffer memory; beyond it loads spill to <warehouse>.tmp, so the loader's memory stays flat whatever the table size (default ${DEFAULT_DUCKDB_MEMORY_LIMIT})`)
+      .describe("DuckDB's buffer memory, kept as a hard limit; beyond it loads spill to <warehouse>.tmp, so the loader's memory stays flat whatever the table's length. Absent: sized per load by the table's width (64MB up to 10 columns, 3MB per column beyond) and raised if a load runs out")
       .optional(),
   })
   .strict()

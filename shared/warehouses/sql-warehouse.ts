@@ -17,7 +17,7 @@ import type { ParamValue, ResultRow, WarehouseDriver } from './warehouse-driver.
 import type { LoadMode, LoadRequest, LoadResult, RecordedLoad, Warehouse } from './warehouse.js';
 
 export class SqlWarehouse implements Warehouse {
-  constructor(readonly driver: WarehouseDriver, private readonly log: Logger) {}
+  constructor(readonly driver: WarehouseDriver, protected readonly log: Logger) {}
 
   get capabilities(): WarehouseCapabilities {
     return this.driver.capabilities;

@@ -3,7 +3,9 @@ import { ContractError, DataPipeError, TerminalError, TransientError } from '../
 /*
  * DuckDB prefixes every error with its class ("IO Error: …", "Constraint Error: …"; the list is
  * DuckDB's ExceptionType). The class decides whether a retry can help; IO, Out of Memory,
- * Interrupt, Transaction (a write conflict) and anything unlisted are worth retrying.
+ * Interrupt, Transaction (a write conflict) and anything unlisted are worth retrying. A load that
+ * runs out of memory is retried by the warehouse itself with more, or fails with the fix when the
+ * limit is the user's (duckdb-memory.ts).
  */
 /** The data broke its contract: a value that does not convert or fit, a NULL where none may be. */
 const CONTRACT = new Set(['Constraint', 'Conversion', 'Invalid Input', 'Out of Range', 'Mismatch Type']);

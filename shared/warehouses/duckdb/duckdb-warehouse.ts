@@ -4,7 +4,6 @@ import type { Readable } from 'node:stream';
 import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import { openContainer } from '../../avro/container-reader.js';
 import { AvroDecodeError, forEachAvroRecord } from '../../avro/part-reader.js';
-import { DEFAULT_DUCKDB_MEMORY_LIMIT } from '../../config/destination-schema.js';
 import { ContractError } from '../../errors.js';
 import { makeFolder } from '../../stores/local/local-errors.js';
 import type { Logger } from '../../log.js';
@@ -13,9 +12,10 @@ import { ValueError } from '../../model/value-error.js';
 import { createLoadsTableSql, LOADS_TABLE, type LoadTables } from '../sql/load-sql.js';
 import { SqlWarehouse } from '../sql-warehouse.js';
 import { paramsUsedBy, type ParamValue, type ResultRow, type SessionContext, type WarehouseDriver, type WarehouseSession } from '../warehouse-driver.js';
-import type { LoadRequest, WarehouseOpenOptions } from '../warehouse.js';
+import type { LoadRequest, LoadResult, WarehouseOpenOptions } from '../warehouse.js';
 import { DUCKDB_CAPABILITIES } from './duckdb-capabilities.js';
 import { classifyDuckDbError } from './duckdb-errors.js';
+import { DuckDbMemory, isOutOfMemory, type MemorySizing } from './duckdb-memory.js';
 import { createStageSql, createTableSql, describeTargetSql, dropStageSql, stageRef, stageTableName, targetRef } from './duckdb-sql.js';
 import { StageWriter } from './duckdb-stage-writer.js';
 import { targetDrift } from './duckdb-target-check.js';
@@ -30,7 +30,8 @@ export class DuckDbDriver implements WarehouseDriver {
   readonly capabilities = DUCKDB_CAPABILITIES;
   readonly loadsTable = targetRef(LOADS_TABLE);
 
-  constructor(private readonly instance: DuckDBInstance, readonly path: string) {}
+  /** @param memory DuckDB's buffer memory and how loads size it; null for a read-only file */
+  constructor(private readonly instance: DuckDBInstance, readonly path: string, readonly memory: DuckDbMemory | null = null) {}
 
   tables(model: TableModel, runId: string): LoadTables {
     return { target: targetRef(model.name), stage: stageRef(stageTableName(model.name, runId)), loads: this.loadsTable };
@@ -49,7 +50,14 @@ export class DuckDbDriver implements WarehouseDriver {
 
   withSession<T>(context: SessionContext, work: (session: WarehouseSession) => Promise<T>): Promise<T> {
     const doing = `loading ${context.table}${context.runId ? ` run ${context.runId}` : ''} into DuckDB ${this.path}`;
-    return this.withConnection(doing, (connection) => work(new DuckDbSession(connection, doing)));
+    return this.withConnection(doing, (connection) => work(new DuckDbSession(connection, doing, this.memory)));
+  }
+
+  /** Gives DuckDB the buffer memory `memory` holds now (a global setting: every session shares it). */
+  async applyMemoryLimit(memory: DuckDbMemory): Promise<void> {
+    await this.withConnection(`setting DuckDB ${this.path}'s memory_limit to ${memory.setting}`, async (connection) => {
+      await connection.run(`SET GLOBAL memory_limit = '${memory.setting}'`);
+    });
   }
 
   /** A connection of its own, for callers that read what was loaded (the demo, tests); they close it. */
@@ -80,9 +88,12 @@ export class DuckDbDriver implements WarehouseDriver {
 
 /** One load's connection: the temp stage, its checks and the transaction all run on it. */
 class DuckDbSession implements WarehouseSession {
-  constructor(private readonly connection: DuckDBConnection, private readonly doing: string) {}
+  constructor(private readonly connection: DuckDBConnection, private readonly doing: string, private readonly memory: DuckDbMemory | null) {}
 
   async stage(request: LoadRequest, tables: LoadTables): Promise<void> {
+    // Whether this load's insert keeps its input's order: see duckdb-memory.ts.
+    const ordered = this.memory?.ordered(request.model.columns.length) ?? true;
+    await this.run(this.doing, `SET SESSION preserve_insertion_order = ${ordered}`);
     await this.run(this.doing, createStageSql(request.model, tables.stage));
     const writer = await StageWriter.open(this.connection, stageTableName(request.model.name, request.runId), request.model);
     let done = false;
@@ -185,6 +196,34 @@ export class DuckDbWarehouse extends SqlWarehouse {
     return this.duckdb.path;
   }
 
+  /**
+   * The shared load, with DuckDB's memory sized for the table's width first and, when it was not
+   * the user's, raised and the load run again after an out-of-memory failure (duckdb-memory.ts).
+   * A failed load leaves nothing behind: its stage is dropped and its transaction rolled back.
+   */
+  override async load(request: LoadRequest): Promise<LoadResult> {
+    const { memory } = this.duckdb;
+    if (!memory) return super.load(request);
+    const columns = request.model.columns.length;
+    if (memory.fit(columns)) await this.duckdb.applyMemoryLimit(memory);
+    for (;;) {
+      const tried = memory.limitMb;
+      try {
+        return await super.load(request);
+      } catch (error) {
+        if (!isOutOfMemory(error)) throw error;
+        const reason = driverReason(error);
+        const next = memory.raise(tried);
+        const doing = `loading ${request.model.name} run ${request.runId} into DuckDB ${this.path}`;
+        if (next === null) throw memory.exhausted(doing, columns, reason, error);
+        await this.duckdb.applyMemoryLimit(memory);
+        this.log.warn({
+          table: request.model.name, run_id: request.runId, memory_limit_mb: tried, retry_mb: next, reason,
+        }, 'DuckDB ran out of memory: loading again with more (set destination.local.memory_limit to skip the retry)');
+      }
+    }
+  }
+
   /** A connection of its own, for callers that read what was loaded (the demo, tests); they close it before `close()`. */
   connect(): Promise<DuckDBConnection> {
     return this.duckdb.connect();
@@ -196,22 +235,48 @@ export class DuckDbWarehouse extends SqlWarehouse {
  * private in-memory database (tests, demos). A file another process holds open fails with a
  * TransientError: DuckDB allows one writing process per file.
  */
-export async function openDuckDbWarehouse(path: string, log: Logger, options: WarehouseOpenOptions & { memoryLimit?: string } = {}): Promise<DuckDbWarehouse> {
+export async function openDuckDbWarehouse(
+  path: string, log: Logger, options: WarehouseOpenOptions & { memoryLimit?: string; sizing?: Partial<MemorySizing> } = {},
+): Promise<DuckDbWarehouse> {
   if (options.readOnly) return openReadOnly(path, log);
   if (path !== ':memory:') await makeFolder(dirname(path), dirname(path), 'destination.local.warehouse');
+  const memory = new DuckDbMemory(options.memoryLimit, options.sizing);
   try {
-    return new DuckDbWarehouse(new DuckDbDriver(await DuckDBInstance.create(path, boundedMemory(path, options.memoryLimit)), path), log);
+    // The buffer memory bounded, what exceeds it (the stage of a large run) spilled to
+    // `<warehouse>.tmp` beside the file, so the loader stays flat (docs/warehouses.md).
+    const instance = await DuckDBInstance.create(path, {
+      memory_limit: memory.setting,
+      ...(path === ':memory:' ? {} : { temp_directory: `${path}.tmp` }),
+    });
+    try {
+      memory.threads = await threadsOf(instance);
+    } catch (error) {
+      instance.closeSync();
+      throw error;
+    }
+    return new DuckDbWarehouse(new DuckDbDriver(instance, path, memory), log);
   } catch (error) {
     throw classifyDuckDbError(error, `opening DuckDB ${path}`);
   }
 }
 
-/**
- * DuckDB's settings for a loader whose memory stays flat: the buffer memory bounded, what exceeds
- * it (the stage of a large run) spilled to `<warehouse>.tmp` beside the file (docs/warehouses.md).
- */
-function boundedMemory(path: string, memoryLimit = DEFAULT_DUCKDB_MEMORY_LIMIT): Record<string, string> {
-  return { memory_limit: memoryLimit, ...(path === ':memory:' ? {} : { temp_directory: `${path}.tmp` }) };
+/** DuckDB's worker threads (by default one per core it sees). */
+async function threadsOf(instance: DuckDBInstance): Promise<number> {
+  const connection = await instance.connect();
+  try {
+    const [[threads] = []] = (await connection.runAndReadAll("SELECT current_setting('threads')")).getRows();
+    return Number(threads ?? 1);
+  } finally {
+    connection.closeSync();
+  }
+}
+
+/** The first line of the innermost error `error` wraps: DuckDB's own words. */
+function driverReason(error: unknown): string {
+  let inner = error;
+  while (inner instanceof Error && inner.cause instanceof Error) inner = inner.cause;
+  const text = inner instanceof Error ? inner.message : String(inner);
+  return text.split('\n')[0] ?? text;
 }
 
 /**

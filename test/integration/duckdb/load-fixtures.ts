@@ -2,7 +2,7 @@ import type { DuckDBValue } from '@duckdb/node-api';
 import { modelToAvsc } from '../../../shared/avro/avsc-schema.js';
 import { decimalTextToBytes } from '../../../shared/avro/decimal.js';
 import { PartWriter } from '../../../shared/avro/part-writer.js';
-import type { Row, TableModel } from '../../../shared/model/column.js';
+import type { Column, Row, TableModel } from '../../../shared/model/column.js';
 import type { DuckDbWarehouse } from '../../../shared/warehouses/duckdb/duckdb-warehouse.js';
 import type { LoadMode, LoadRequest, StagedPart } from '../../../shared/warehouses/warehouse.js';
 import type { MemoryStore } from '../../support/memory-store.js';
@@ -108,3 +108,28 @@ export const everything = tableModel('APP.EVERYTHING', [
   column('local_at', { kind: 'datetime' }),
   column('utc_at', { kind: 'timestamp' }),
 ], ['id']);
+
+/** `width` columns after the key: a BIGINT, a 30-byte text, a DECIMAL(18,2) and a TIMESTAMP in turn. */
+export function wideModel(width: number): TableModel {
+  const kinds: Column['type'][] = [{ kind: 'int64' }, { kind: 'string' }, { kind: 'decimal', precision: 18, scale: 2 }, { kind: 'datetime' }];
+  const columns = Array.from({ length: width }, (_, i) => column(`c${i}`, kinds[i % 4] as Column['type']));
+  return tableModel('ERP.WIDE', [column('id', { kind: 'int64' }, false), ...columns], ['id']);
+}
+
+/**
+ * Row `n`: the BIGINT `c<i>` holds n·(i+1), the text `v<n mod 1000>-x…x-<i mod 10>`, the DECIMAL
+ * n + 0.02 and the TIMESTAMP n seconds and i µs after the epoch, so sums over the target check them.
+ */
+export function wideRow(model: TableModel, n: number): Row {
+  const row: Row = { id: BigInt(n) };
+  const amount = decimal(`${n}.02`, 18, 2);
+  for (const [i, c] of model.columns.slice(1).entries()) {
+    switch (c.type.kind) {
+      case 'int64': row[c.name] = BigInt(n) * BigInt(i + 1); break;
+      case 'string': row[c.name] = `v${n % 1000}-${'x'.repeat(24)}-${i % 10}`; break;
+      case 'decimal': row[c.name] = amount; break;
+      default: row[c.name] = BigInt(n) * 1_000_000n + BigInt(i);
+    }
+  }
+  return row;
+}
