@@ -18,7 +18,9 @@ import { TerminalError } from '../../errors.js';
  * insert keeps its input's order. Unordered, DuckDB inserts on every thread at once and each holds
  * its own row group: 10 columns on 8 threads needed 128MB, 100 columns on 4 threads 512MB. It is
  * faster (a 10M-row load at 64MB: 16.6 s against 26.9 s), so a load runs unordered only when
- * `UNORDERED_PER_COLUMN_THREAD_MB` per column and thread fits in the limit.
+ * `UNORDERED_PER_COLUMN_THREAD_MB` per column and thread fits in the limit. These are the levers
+ * DuckDB's own out-of-memory message names (threads, insertion order, the limit; see
+ * https://duckdb.org/docs/stable/guides/performance/how_to_tune_workloads).
  */
 export const FLOOR_MB = 64;
 export const PER_COLUMN_MB = 3;
