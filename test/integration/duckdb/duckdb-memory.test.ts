@@ -191,7 +191,7 @@ describe('the local warehouse\'s memory against wide tables (real AVRO parts, a 
       expect(failure).toBeInstanceOf(TerminalError);
       expect((failure as TerminalError).exitCode).toBe(EXIT.usage);
       expect((failure as Error).message).toMatch(new RegExp(
-        `^loading wide run r2 into DuckDB ${join(dir, 'fixed.duckdb')}: DuckDB ran out of memory \\(.*could not allocate block of size 256\\.0 KiB.*\\) — `
+        `^loading wide run r2 into DuckDB ${join(dir, 'fixed.duckdb')}: DuckDB ran out of memory \\(.*(could not allocate|failed to pin) block of size 256\\.0 KiB.*\\) — `
         + 'raise destination\\.local\\.memory_limit \\(now 16MB; a table of 41 columns usually loads in 123MB\\), '
         + 'or remove it and let the loader size DuckDB\'s memory$'));
       expect(await wideSums(warehouse, 'c39')).toEqual(expectedSums(3, '000039'));
