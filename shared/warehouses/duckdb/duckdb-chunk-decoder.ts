@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import duckdb from '@duckdb/node-bindings';
-import { DuckDBDataChunk, DuckDBVector, type DuckDBAppender, type DuckDBType } from '@duckdb/node-api';
+import { DuckDBDataChunk, DuckDBVector, type DuckDBType } from '@duckdb/node-api';
 import { avroValueType } from '../../avro/avsc-schema.js';
 import type { ContainerBlock } from '../../avro/container-reader.js';
 import { AvroDecodeError } from '../../avro/part-reader.js';
@@ -70,6 +70,11 @@ class ColumnBuffer {
   }
 }
 
+/** Where filled chunks go: the stage's appender (duckdb-stage-writer.ts). */
+export interface ChunkSink {
+  appendChunk(chunk: DuckDBDataChunk): void;
+}
+
 export class ChunkDecoder {
   private readonly capacity = DuckDBVector.standardSize();
   private readonly chunk: DuckDBDataChunk;
@@ -82,24 +87,24 @@ export class ChunkDecoder {
   /** Rows decoded from the current part, for messages. */
   rowsDecoded = 0;
 
-  private constructor(private readonly appender: DuckDBAppender, types: DuckDBType[], model: TableModel, private readonly fields: FieldPlan[]) {
+  private constructor(private readonly sink: ChunkSink, types: DuckDBType[], model: TableModel, private readonly fields: FieldPlan[]) {
     this.chunk = DuckDBDataChunk.create(types, this.capacity);
     this.columns = model.columns.map((c) => new ColumnBuffer(c.name, c.type, physicalWidth(c.type), this.capacity));
     this.decimalLimits = model.columns.map((c) => (c.type.kind === 'decimal' ? 10 ** c.type.precision : 0));
   }
 
-  /**
-   * A decoder for parts whose writer schema (their header's) is `writerSchema`, or null when some
-   * field is not exactly what DataPipe writes for the model's column.
-   */
   /** Whether parts written with `writerSchema` are decoded column by column (else record by record). */
   static accepts(model: TableModel, writerSchema: unknown): boolean {
     return planFields(model, writerSchema) !== null;
   }
 
-  static plan(appender: DuckDBAppender, types: DuckDBType[], model: TableModel, writerSchema: unknown): ChunkDecoder | null {
+  /**
+   * A decoder for parts whose writer schema (their header's) is `writerSchema`, handing its full
+   * chunks to `sink`; null when some field is not exactly what DataPipe writes for the model's column.
+   */
+  static plan(sink: ChunkSink, types: DuckDBType[], model: TableModel, writerSchema: unknown): ChunkDecoder | null {
     const fields = planFields(model, writerSchema);
-    return fields ? new ChunkDecoder(appender, types, model, fields) : null;
+    return fields ? new ChunkDecoder(sink, types, model, fields) : null;
   }
 
   /** Decodes every record of `block` into the chunk, appending each chunk as it fills. */
@@ -168,7 +173,7 @@ export class ChunkDecoder {
       column.reset();
     }
     this.chunk.rowCount = rows;
-    this.appender.appendDataChunk(this.chunk);
+    this.sink.appendChunk(this.chunk);
     this.chunk.reset();
     this.filled = 0;
   }

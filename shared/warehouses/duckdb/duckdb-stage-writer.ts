@@ -3,7 +3,7 @@ import {
 } from '@duckdb/node-api';
 import type { Row, TableModel } from '../../model/column.js';
 import { ValueError } from '../../model/value-error.js';
-import { ChunkDecoder } from './duckdb-chunk-decoder.js';
+import { ChunkDecoder, type ChunkSink } from './duckdb-chunk-decoder.js';
 import { toDuckDbValue, type ToDuckDbValue } from './duckdb-values.js';
 
 /**
@@ -14,13 +14,24 @@ import { toDuckDbValue, type ToDuckDbValue } from './duckdb-values.js';
  * a 10-column table near 50k rows/s here. Filling a chunk's vectors writes into typed arrays and
  * crosses once per column per 2,048 rows (strings: once per value); measured ~5× faster.
  */
-export class StageWriter {
+/**
+ * Values the appender may hold before its rows are flushed into the stage. DuckDB's appender keeps
+ * up to 204,800 rows in memory of its own, outside the buffer memory `memory_limit` bounds, and
+ * flushes them at once: for 200 columns that was ~600 MB on top of the limit (docs/warehouses.md,
+ * "The local warehouse's memory"). 2,048,000 values is DuckDB's own flush point for 10 columns.
+ */
+export const FLUSH_VALUES = 2_048_000;
+
+export class StageWriter implements ChunkSink {
   private readonly names: string[];
   private readonly converters: ToDuckDbValue[];
   private readonly capacity = DuckDBVector.standardSize();
   private chunk: DuckDBDataChunk;
   private vectors: DuckDBVector[];
   private filled = 0;
+  /** Rows appended since the last flush, and how many a flush waits for. */
+  private pending = 0;
+  private readonly flushRows: number;
 
   private constructor(
     private readonly appender: DuckDBAppender,
@@ -29,6 +40,7 @@ export class StageWriter {
   ) {
     this.names = model.columns.map((c) => c.name);
     this.converters = model.columns.map((c) => toDuckDbValue(c.type));
+    this.flushRows = Math.max(this.capacity, Math.floor(FLUSH_VALUES / Math.max(1, model.columns.length)));
     [this.chunk, this.vectors] = this.freshChunk();
   }
 
@@ -75,7 +87,17 @@ export class StageWriter {
    * `writerSchema` (the part's header); null when the part must be read record by record instead.
    */
   columnar(writerSchema: unknown): ChunkDecoder | null {
-    return ChunkDecoder.plan(this.appender, this.types, this.model, writerSchema);
+    return ChunkDecoder.plan(this, this.types, this.model, writerSchema);
+  }
+
+  /** Appends a filled chunk, flushing the appender once it holds `FLUSH_VALUES` values. */
+  appendChunk(chunk: DuckDBDataChunk): void {
+    this.appender.appendDataChunk(chunk);
+    this.pending += chunk.rowCount;
+    if (this.pending >= this.flushRows) {
+      this.appender.flushSync();
+      this.pending = 0;
+    }
   }
 
   /** Appends what is buffered and closes the appender, which commits the rows to the stage. */
@@ -99,7 +121,7 @@ export class StageWriter {
     if (this.filled === 0) return;
     for (const vector of this.vectors) vector.flush();
     this.chunk.rowCount = this.filled;
-    this.appender.appendDataChunk(this.chunk);
+    this.appendChunk(this.chunk);
     [this.chunk, this.vectors] = this.freshChunk();
   }
 
