@@ -10,7 +10,6 @@ import { silentLogger } from '../dist/shared/log.js';
 import { connectPostgres } from '../dist/shared/sources/postgres/postgres-source.js';
 import { verifyTable } from '../dist/shared/verify/verify-table.js';
 import { openDuckDbWarehouse } from '../dist/shared/warehouses/duckdb/duckdb-warehouse.js';
-import { SCAN_MEMORY_LIMIT } from '../dist/shared/warehouses/registry.js';
 
 const { url, warehouse: path, model } = JSON.parse(process.env.VERIFY_CHILD);
 let heap = 0;
@@ -20,8 +19,8 @@ const source = await connectPostgres({
   host: parsed.hostname, port: Number(parsed.port || 5432), user: decodeURIComponent(parsed.username), database: parsed.pathname.slice(1),
   password: parsed.password ? decodeURIComponent(parsed.password) : undefined,
 }, 'public', silentLogger);
-// As `datapipe verify` opens the local warehouse (registry.ts: scanOnly).
-const warehouse = await openDuckDbWarehouse(path, silentLogger, { memoryLimit: SCAN_MEMORY_LIMIT });
+// As `datapipe verify` opens the local warehouse (registry.ts: scanOnly, no memory_limit set).
+const warehouse = await openDuckDbWarehouse(path, silentLogger, { scanOnly: true });
 const started = performance.now();
 const result = await source.verifySession(model, (s) => warehouse.verifySession(model, (t) => verifyTable(s, t, { source: null, target: null }, null, { level: 2, show: 3, deletes: 'detect' })));
 const seconds = (performance.now() - started) / 1000;

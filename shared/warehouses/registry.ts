@@ -16,20 +16,13 @@ export interface WarehouseEntry {
   open(destination: DestinationConfig, log: Logger, options?: WarehouseOpenOptions): Promise<Warehouse>;
 }
 
-/**
- * DuckDB's buffer memory for a session that only scans (`datapipe verify`): pages are read once,
- * so a cache buys nothing. Measured: a 10M-row verification stays under 200 MB with it, where the
- * loader's 256MB let the cache grow the process to 272 MB (README "Benchmarks").
- */
-export const SCAN_MEMORY_LIMIT = '64MB';
-
 export const WAREHOUSES = {
   local: {
     capabilities: async () => (await import('./duckdb/duckdb-capabilities.js')).DUCKDB_CAPABILITIES,
     open: async (destination, log, options) => {
       if (!destination.local) throw new TerminalError('destination.local: missing — add `local: { warehouse: .datapipe/warehouse.duckdb }`');
       return (await import('./duckdb/duckdb-warehouse.js')).openDuckDbWarehouse(destination.local.warehouse, log, {
-        ...options, memoryLimit: options?.scanOnly ? SCAN_MEMORY_LIMIT : destination.local.memory_limit,
+        ...options, memoryLimit: destination.local.memory_limit,
       });
     },
   },

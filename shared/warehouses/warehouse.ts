@@ -98,7 +98,7 @@ export interface WarehouseOpenOptions {
   readOnly?: boolean;
   /**
    * The session only scans and aggregates (`datapipe verify`): nothing is staged, so the local
-   * DuckDB keeps a small buffer memory (SCAN_MEMORY_LIMIT) instead of the loader's.
+   * DuckDB keeps a small buffer memory sized by the table's width (duckdb-warehouse.ts, openDuckDbWarehouse).
    */
   scanOnly?: boolean;
 }

@@ -16,6 +16,9 @@ export const DUCKDB_VERIFY: VerifyDialect = {
   int64Param: (name) => `CAST($${name} AS BIGINT)`,
   text: (x, column) => duckDbText(x, column),
   integerText: (x) => `CAST(${x} AS VARCHAR)`,
+  // One variadic call, not a chain of ||: DuckDB evaluates each || into a new string vector, so a
+  // 200-column row built 400 growing copies per chunk — gigabytes outside memory_limit.
+  concat: (parts) => `concat(${parts.join(', ')})`,
   rtrim: (x, char) => `rtrim(${x}, '${char}')`,
   charLength: (x) => `length(${x})`,
   byteLength: (x) => `octet_length(${x})`,

@@ -15,6 +15,7 @@ import { EXIT, TerminalError } from '../../../shared/errors.js';
 import { silentLogger } from '../../../shared/log.js';
 import { openDuckDbWarehouse, type DuckDbWarehouse } from '../../../shared/warehouses/duckdb/duckdb-warehouse.js';
 import { openWarehouse } from '../../../shared/warehouses/registry.js';
+import { verifyTable } from '../../../shared/verify/verify-table.js';
 import { MemoryStore } from '../../support/memory-store.js';
 import { tableModel, column } from '../../support/model-fixtures.js';
 import { loadRequest, loads, query, wideModel, wideRow, writeParts } from './load-fixtures.js';
@@ -63,6 +64,20 @@ describe('the local warehouse\'s memory bound', () => {
       expect(row!.memory).toBe('91.5 MiB');
     } finally {
       await warehouse.close();
+    }
+  });
+
+  it('a scan-only session grows with the width like a load, but never past a memory_limit set', async () => {
+    for (const [limit, expected] of [[undefined, '117.3 MiB'], ['100MB', '95.3 MiB']] as const) {
+      const destination = { cloud: 'local' as const, local: { path: join(dir, 'staging'), warehouse: join(dir, `scan-${limit}.duckdb`), ...(limit ? { memory_limit: limit } : {}) } };
+      const warehouse = await openWarehouse(destination, silentLogger, { scanOnly: true });
+      try {
+        // 41 columns × 3MB = 123 × 10^6 bytes, or the 100MB set.
+        const [row] = await warehouse.verifySession(wideModel(40), (side) => side.query("SELECT current_setting('memory_limit') AS memory", {}, 'test'));
+        expect(row!.memory).toBe(expected);
+      } finally {
+        await warehouse.close();
+      }
     }
   });
 
@@ -134,6 +149,17 @@ describe('the local warehouse\'s memory against wide tables (real AVRO parts, a 
       expect(await memoryLimit(warehouse)).toBe('575.0 MiB');
     } finally {
       await warehouse.close();
+    }
+    // `datapipe verify` of it, both sides this DuckDB, as verify opens it (scan-only). At a fixed
+    // 64MB it ran out of memory; a chain of || over 201 columns took the process to 4.5 GB.
+    const scan = await openDuckDbWarehouse(join(dir, 'wide.duckdb'), silentLogger, { scanOnly: true });
+    try {
+      const result = await scan.verifySession(model, (a) => scan.verifySession(model, (b) =>
+        verifyTable(a, b, { source: null, target: null }, null, { level: 2, show: 3, deletes: 'detect' })));
+      expect([result.equal, result.sourceRows, result.targetRows, result.differences]).toEqual([true, ROWS, ROWS, 0]);
+      expect(await memoryLimit(scan)).toBe('575.0 MiB');
+    } finally {
+      await scan.close();
     }
   });
 
