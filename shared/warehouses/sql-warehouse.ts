@@ -71,13 +71,13 @@ export class SqlWarehouse implements Warehouse {
   async latestLoad(table: string): Promise<RecordedLoad | null> {
     const { dialect } = this.driver.capabilities;
     const params: Record<string, ParamValue> = { table_name: table };
-    const [row] = await this.driver.withSession({ table }, (session) => session.query(latestLoadSql(this.driver.loadsTable, dialect), params, 'latest'));
+    const [row] = await this.driver.withSession({ table, purpose: 'read loads' }, (session) => session.query(latestLoadSql(this.driver.loadsTable, dialect), params, 'latest'));
     return row ? recordedLoad(row) : null;
   }
 
   verifySession<T>(model: TableModel, work: (side: VerifySide) => Promise<T>): Promise<T> {
     const table = this.verifyTable(model);
-    return this.driver.withSession({ table: model.name }, (session) => work({
+    return this.driver.withSession({ table: model.name, purpose: 'verify' }, (session) => work({
       table,
       query: (sql, params, label) => session.query(sql, params, label),
     }));
@@ -92,7 +92,7 @@ export class SqlWarehouse implements Warehouse {
       Object.assign(params, bound.params);
       return bound.sql;
     });
-    await this.driver.withSession({ table: model.name }, (session) => session.transaction(statements, params));
+    await this.driver.withSession({ table: model.name, purpose: 'delete' }, (session) => session.transaction(statements, params));
   }
 
   async recordedLoad(table: string): Promise<RecordedLoad | null> {

@@ -45,6 +45,18 @@ export interface WarehouseDriver {
 export interface SessionContext {
   table: string;
   runId?: string;
+  /** What the session is for (default: a load), so a failure says what was being done. */
+  purpose?: 'load' | 'verify' | 'read loads' | 'delete';
+}
+
+/** "loading t run r into <where>", "verifying t in <where>", …: the context of a session's failures. */
+export function sessionDoing(context: SessionContext, where: string): string {
+  switch (context.purpose ?? 'load') {
+    case 'verify': return `verifying ${context.table} in ${where}`;
+    case 'read loads': return `reading the loads of ${context.table} in ${where}`;
+    case 'delete': return `deleting rows of ${context.table} in ${where}`;
+    default: return `loading ${context.table}${context.runId ? ` run ${context.runId}` : ''} into ${where}`;
+  }
 }
 
 /** What the protocol does through one session; every failure classified by the driver. */

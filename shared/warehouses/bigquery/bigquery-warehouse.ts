@@ -5,7 +5,7 @@ import type { Logger } from '../../log.js';
 import type { TableModel } from '../../model/column.js';
 import { LOADS_TABLE, type LoadTables } from '../sql/load-sql.js';
 import { SqlWarehouse } from '../sql-warehouse.js';
-import { paramsUsedBy, type ParamValue, type ResultRow, type SessionContext, type WarehouseDriver, type WarehouseSession } from '../warehouse-driver.js';
+import { paramsUsedBy, type ParamValue, type ResultRow, sessionDoing, type SessionContext, type WarehouseDriver, type WarehouseSession } from '../warehouse-driver.js';
 import type { LoadRequest } from '../warehouse.js';
 import { BIGQUERY_CAPABILITIES } from './bigquery-capabilities.js';
 import { createBigQueryClient, type BigQueryClient, type BigQueryClientOptions } from './bigquery-client.js';
@@ -94,7 +94,7 @@ export class BigQueryDriver implements WarehouseDriver {
   }
 
   async withSession<T>(context: SessionContext, work: (session: WarehouseSession) => Promise<T>): Promise<T> {
-    const doing = `loading ${context.table}${context.runId ? ` run ${context.runId}` : ''} into BigQuery ${this.label}`;
+    const doing = sessionDoing(context, `BigQuery ${this.label}`);
     await this.prepareDataset(this.context(doing, 'api'));
     return work(new BigQuerySession(this, context, doing));
   }

@@ -5,7 +5,7 @@ import type { RetryPolicy } from '../../retry.js';
 import type { TableModel } from '../../model/column.js';
 import { LOADS_TABLE, type LoadTables } from '../sql/load-sql.js';
 import { SqlWarehouse } from '../sql-warehouse.js';
-import { paramsUsedBy, type ParamValue, type ResultRow, type SessionContext, type WarehouseDriver, type WarehouseSession } from '../warehouse-driver.js';
+import { paramsUsedBy, type ParamValue, type ResultRow, sessionDoing, type SessionContext, type WarehouseDriver, type WarehouseSession } from '../warehouse-driver.js';
 import type { LoadRequest, StagedPart } from '../warehouse.js';
 import { EntraTokenSource, OAuthM2MTokenSource, patTokenSource, type EntraCredential, type FetchLike, type TokenSource } from './databricks-auth.js';
 import { DATABRICKS_CAPABILITIES } from './databricks-capabilities.js';
@@ -73,7 +73,7 @@ export class DatabricksDriver implements WarehouseDriver {
   }
 
   async withSession<T>(context: SessionContext, work: (session: WarehouseSession) => Promise<T>): Promise<T> {
-    const doing = `loading ${context.table}${context.runId ? ` run ${context.runId}` : ''} into Databricks ${this.label}`;
+    const doing = sessionDoing(context, `Databricks ${this.label}`);
     await this.ensureLoadsTable(doing);
     return work(new DatabricksSession(this, doing));
   }

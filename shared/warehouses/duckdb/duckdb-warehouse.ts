@@ -12,7 +12,7 @@ import { ValueError } from '../../model/value-error.js';
 import type { VerifySide } from '../../verify/verify-side.js';
 import { createLoadsTableSql, LOADS_TABLE, type LoadTables } from '../sql/load-sql.js';
 import { SqlWarehouse } from '../sql-warehouse.js';
-import { paramsUsedBy, type ParamValue, type ResultRow, type SessionContext, type WarehouseDriver, type WarehouseSession } from '../warehouse-driver.js';
+import { paramsUsedBy, type ParamValue, type ResultRow, sessionDoing, type SessionContext, type WarehouseDriver, type WarehouseSession } from '../warehouse-driver.js';
 import type { LoadRequest, LoadResult, WarehouseOpenOptions } from '../warehouse.js';
 import { DUCKDB_CAPABILITIES } from './duckdb-capabilities.js';
 import { classifyDuckDbError } from './duckdb-errors.js';
@@ -50,7 +50,7 @@ export class DuckDbDriver implements WarehouseDriver {
   }
 
   withSession<T>(context: SessionContext, work: (session: WarehouseSession) => Promise<T>): Promise<T> {
-    const doing = `loading ${context.table}${context.runId ? ` run ${context.runId}` : ''} into DuckDB ${this.path}`;
+    const doing = sessionDoing(context, `DuckDB ${this.path}`);
     return this.withConnection(doing, (connection) => work(new DuckDbSession(connection, doing, this.memory)));
   }
 

@@ -5,7 +5,7 @@ import type { TableModel } from '../../model/column.js';
 import type { RetryPolicy } from '../../retry.js';
 import { LOADS_TABLE, type LoadTables } from '../sql/load-sql.js';
 import { SqlWarehouse } from '../sql-warehouse.js';
-import type { SessionContext, WarehouseDriver, WarehouseSession } from '../warehouse-driver.js';
+import { sessionDoing, type SessionContext, type WarehouseDriver, type WarehouseSession } from '../warehouse-driver.js';
 import { REDSHIFT_CAPABILITIES } from './redshift-capabilities.js';
 import { createRedshiftDataApi, type ConnectionMembers, type RedshiftClientOptions, type RedshiftDataApi } from './redshift-client.js';
 import { createLoadsSql, createTargetSql, describeTargetSql, tableRef } from './redshift-ddl.js';
@@ -95,7 +95,7 @@ export class RedshiftDriver implements WarehouseDriver {
   }
 
   async withSession<T>(context: SessionContext, work: (session: WarehouseSession) => Promise<T>): Promise<T> {
-    const doing = `loading ${context.table}${context.runId ? ` run ${context.runId}` : ''} into ${this.label}`;
+    const doing = sessionDoing(context, this.label);
     const session = new RedshiftSession({ ...this.host, runner: this.runner }, doing);
     try {
       return await work(session);

@@ -32,14 +32,14 @@ describe.skipIf(SKIP)('Databricks warehouse against the FAKE: credentials, FAILE
     const refused = await failure(wrongToken.latestLoad('orders'));
     expect(refused).toBeInstanceOf(TerminalError);
     expect(refused?.message).toBe(
-      `loading orders into Databricks main.${schema}: Databricks refused the credentials (HTTP 403: Invalid access token.) — ` +
+      `reading the loads of orders in Databricks main.${schema}: Databricks refused the credentials (HTTP 403: Invalid access token.) — ` +
         'check destination.azure.databricks.token (DATABRICKS_TOKEN): a personal access token that has not expired or been revoked, of a user allowed to use the SQL warehouse',
     );
     const noWarehouse = await openFakeWarehouse(fake, schema, { databricks: { http_path: '/sql/1.0/warehouses/0123456789abcdef' } });
     const missing = await failure(noWarehouse.latestLoad('orders'));
     expect(missing).toBeInstanceOf(TerminalError);
     expect(missing?.message).toBe(
-      `loading orders into Databricks main.${schema}: no SQL warehouse answers at ${new URL(fake.url).host}/sql/1.0/warehouses/0123456789abcdef ` +
+      `reading the loads of orders in Databricks main.${schema}: no SQL warehouse answers at ${new URL(fake.url).host}/sql/1.0/warehouses/0123456789abcdef ` +
         '(Warehouse 0123456789abcdef does not exist) — check destination.azure.databricks.http_path and host',
     );
   });
