@@ -22,10 +22,10 @@ import { TerminalError } from '../../errors.js';
  * DuckDB's own out-of-memory message names (threads, insertion order, the limit; see
  * https://duckdb.org/docs/stable/guides/performance/how_to_tune_workloads).
  */
-export const FLOOR_MB = 64;
-export const PER_COLUMN_MB = 3;
-export const UNORDERED_PER_COLUMN_THREAD_MB = 2;
-export const RAISE_FACTOR = 4;
+const FLOOR_MB = 64;
+const PER_COLUMN_MB = 3;
+const UNORDERED_PER_COLUMN_THREAD_MB = 2;
+const RAISE_FACTOR = 4;
 
 const UNITS: Record<string, number> = {
   kb: 1e3, mb: 1e6, gb: 1e9, tb: 1e12, kib: 2 ** 10, mib: 2 ** 20, gib: 2 ** 30, tib: 2 ** 40,
@@ -40,7 +40,7 @@ export function megabytes(text: string): number {
 }
 
 /** DuckDB's default ceiling: 80 % of the machine's memory, or of the container's when it has a limit. */
-export function defaultCeilingMb(): number {
+function defaultCeilingMb(): number {
   const constrained = process.constrainedMemory?.() ?? 0;
   const available = constrained > 0 ? Math.min(constrained, totalmem()) : totalmem();
   return Math.floor((available * 0.8) / 1e6);
@@ -55,8 +55,6 @@ export interface MemorySizing {
 
 /** The limit DuckDB holds now, and how it may change; shared by the loads of one warehouse. */
 export class DuckDbMemory {
-  /** The limit is the user's: kept as it is, never raised. */
-  readonly fixed: boolean;
   /** DuckDB's worker threads, known once it is open. */
   threads = 1;
   private readonly sizing: MemorySizing;
@@ -65,8 +63,12 @@ export class DuckDbMemory {
   /** @param set the user's `memory_limit` (`256MB`, `2GiB`), or undefined to size it per load */
   constructor(private readonly set: string | undefined, sizing: Partial<MemorySizing> = {}) {
     this.sizing = { floorMb: FLOOR_MB, perColumnMb: PER_COLUMN_MB, ceilingMb: defaultCeilingMb(), ...sizing };
-    this.fixed = set !== undefined;
     this.currentMb = set === undefined ? Math.min(this.sizing.floorMb, this.sizing.ceilingMb) : megabytes(set);
+  }
+
+  /** The limit is the user's: kept as it is, never raised. */
+  get fixed(): boolean {
+    return this.set !== undefined;
   }
 
   get limitMb(): number {

@@ -54,10 +54,17 @@ export class DuckDbDriver implements WarehouseDriver {
     return this.withConnection(doing, (connection) => work(new DuckDbSession(connection, doing, this.memory)));
   }
 
+  /** Makes room for a session over `columns` columns (DuckDbMemory.fit), before it starts. */
+  async fitMemory(columns: number): Promise<void> {
+    if (this.memory?.fit(columns)) await this.applyMemoryLimit();
+  }
+
   /** Gives DuckDB the buffer memory `memory` holds now (a global setting: every session shares it). */
-  async applyMemoryLimit(memory: DuckDbMemory): Promise<void> {
-    await this.withConnection(`setting DuckDB ${this.path}'s memory_limit to ${memory.setting}`, async (connection) => {
-      await connection.run(`SET GLOBAL memory_limit = '${memory.setting}'`);
+  async applyMemoryLimit(): Promise<void> {
+    const setting = this.memory?.setting;
+    if (setting === undefined) return;
+    await this.withConnection(`setting DuckDB ${this.path}'s memory_limit to ${setting}`, async (connection) => {
+      await connection.run(`SET GLOBAL memory_limit = '${setting}'`);
     });
   }
 
@@ -206,7 +213,7 @@ export class DuckDbWarehouse extends SqlWarehouse {
     const { memory } = this.duckdb;
     if (!memory) return super.load(request);
     const columns = request.model.columns.length;
-    if (memory.fit(columns)) await this.duckdb.applyMemoryLimit(memory);
+    await this.duckdb.fitMemory(columns);
     for (;;) {
       const tried = memory.limitMb;
       try {
@@ -215,9 +222,9 @@ export class DuckDbWarehouse extends SqlWarehouse {
         if (!isOutOfMemory(error)) throw error;
         const reason = driverReason(error);
         const next = memory.raise(tried);
-        const doing = `loading ${request.model.name} run ${request.runId} into DuckDB ${this.path}`;
+        const doing = sessionDoing({ table: request.model.name, runId: request.runId }, `DuckDB ${this.path}`);
         if (next === null) throw memory.exhausted(doing, columns, reason, error);
-        await this.duckdb.applyMemoryLimit(memory);
+        await this.duckdb.applyMemoryLimit();
         this.log.warn({
           table: request.model.name, run_id: request.runId, memory_limit_mb: tried, retry_mb: next, reason,
         }, 'DuckDB ran out of memory: loading again with more (set destination.local.memory_limit to skip the retry)');
@@ -227,8 +234,7 @@ export class DuckDbWarehouse extends SqlWarehouse {
 
   /** The shared verification, with DuckDB's memory sized for the table's width first (duckdb-memory.ts). */
   override async verifySession<T>(model: TableModel, work: (side: VerifySide) => Promise<T>): Promise<T> {
-    const { memory } = this.duckdb;
-    if (memory?.fit(model.columns.length)) await this.duckdb.applyMemoryLimit(memory);
+    await this.duckdb.fitMemory(model.columns.length);
     return super.verifySession(model, work);
   }
 

@@ -15,6 +15,8 @@ import { EXIT, TerminalError } from '../../../shared/errors.js';
 import { silentLogger } from '../../../shared/log.js';
 import { openDuckDbWarehouse, type DuckDbWarehouse } from '../../../shared/warehouses/duckdb/duckdb-warehouse.js';
 import { openWarehouse } from '../../../shared/warehouses/registry.js';
+import type { Warehouse } from '../../../shared/warehouses/warehouse.js';
+import type { TableModel } from '../../../shared/model/column.js';
 import { verifyTable } from '../../../shared/verify/verify-table.js';
 import { MemoryStore } from '../../support/memory-store.js';
 import { tableModel, column } from '../../support/model-fixtures.js';
@@ -29,6 +31,12 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
+
+/** DuckDB's memory_limit as a session over `model` sees it (a verification session: sized for its width). */
+async function limitSeenBy(warehouse: Warehouse, over: TableModel = model): Promise<string> {
+  const [row] = await warehouse.verifySession(over, (side) => side.query("SELECT current_setting('memory_limit') AS memory", {}, 'test'));
+  return String(row!.memory);
+}
 
 async function settings(memoryLimit?: string): Promise<{ memory: string; temp: string }> {
   const path = join(dir, `w-${memoryLimit ?? 'default'}.duckdb`);
@@ -60,8 +68,7 @@ describe('the local warehouse\'s memory bound', () => {
     expect(config.destination.local).toEqual({ path: join(dir, '.datapipe/staging'), warehouse: join(dir, 'from-config.duckdb'), memory_limit: '96MB' });
     const warehouse = await openWarehouse(config.destination, silentLogger);
     try {
-      const [row] = await warehouse.verifySession(model, (side) => side.query("SELECT current_setting('memory_limit') AS memory", {}, 'test'));
-      expect(row!.memory).toBe('91.5 MiB');
+      expect(await limitSeenBy(warehouse)).toBe('91.5 MiB');
     } finally {
       await warehouse.close();
     }
@@ -73,8 +80,7 @@ describe('the local warehouse\'s memory bound', () => {
       const warehouse = await openWarehouse(destination, silentLogger, { scanOnly: true });
       try {
         // 41 columns × 3MB = 123 × 10^6 bytes, or the 100MB set.
-        const [row] = await warehouse.verifySession(wideModel(40), (side) => side.query("SELECT current_setting('memory_limit') AS memory", {}, 'test'));
-        expect(row!.memory).toBe(expected);
+        expect(await limitSeenBy(warehouse, wideModel(40))).toBe(expected);
       } finally {
         await warehouse.close();
       }
@@ -85,8 +91,7 @@ describe('the local warehouse\'s memory bound', () => {
     const destination = { cloud: 'local' as const, local: { path: join(dir, 'staging'), warehouse: join(dir, 'scan.duckdb'), memory_limit: '1GB' } };
     const warehouse = await openWarehouse(destination, silentLogger, { scanOnly: true });
     try {
-      const [row] = await warehouse.verifySession(model, (side) => side.query("SELECT current_setting('memory_limit') AS memory", {}, 'test'));
-      expect(row!.memory).toBe('61.0 MiB');
+      expect(await limitSeenBy(warehouse)).toBe('61.0 MiB');
     } finally {
       await warehouse.close();
     }
