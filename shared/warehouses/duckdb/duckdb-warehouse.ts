@@ -16,7 +16,7 @@ import { paramsUsedBy, type ParamValue, type ResultRow, sessionDoing, type Sessi
 import type { LoadRequest, LoadResult, WarehouseOpenOptions } from '../warehouse.js';
 import { DUCKDB_CAPABILITIES } from './duckdb-capabilities.js';
 import { classifyDuckDbError } from './duckdb-errors.js';
-import { DuckDbMemory, isOutOfMemory, megabytes, type MemorySizing } from './duckdb-memory.js';
+import { BULK_FLUSH_THRESHOLD, DuckDbMemory, isOutOfMemory, megabytes, type MemorySizing } from './duckdb-memory.js';
 import { createStageSql, createTableSql, describeTargetSql, dropStageSql, stageRef, stageTableName, targetRef } from './duckdb-sql.js';
 import { StageWriter } from './duckdb-stage-writer.js';
 import { targetDrift } from './duckdb-target-check.js';
@@ -257,9 +257,11 @@ export async function openDuckDbWarehouse(
   const memory = options.scanOnly ? scanMemory(options.memoryLimit) : new DuckDbMemory(options.memoryLimit, options.sizing);
   try {
     // The buffer memory bounded, what exceeds it (the stage of a large run) spilled to
-    // `<warehouse>.tmp` beside the file, so the loader stays flat (docs/warehouses.md).
+    // `<warehouse>.tmp` beside the file, and what each phase frees handed back to the system at
+    // once, so the loader stays flat (docs/warehouses.md).
     const instance = await DuckDBInstance.create(path, {
       memory_limit: memory.setting,
+      allocator_bulk_deallocation_flush_threshold: BULK_FLUSH_THRESHOLD,
       ...(path === ':memory:' ? {} : { temp_directory: `${path}.tmp` }),
     });
     try {

@@ -38,26 +38,27 @@ async function limitSeenBy(warehouse: Warehouse, over: TableModel = model): Prom
   return String(row!.memory);
 }
 
-async function settings(memoryLimit?: string): Promise<{ memory: string; temp: string }> {
+async function settings(memoryLimit?: string): Promise<{ memory: string; temp: string; bulkFlush: string }> {
   const path = join(dir, `w-${memoryLimit ?? 'default'}.duckdb`);
   const warehouse = await openDuckDbWarehouse(path, silentLogger, memoryLimit ? { memoryLimit } : {});
   try {
     const [row] = await warehouse.verifySession(model, (side) => side.query(
-      "SELECT current_setting('memory_limit') AS memory, current_setting('temp_directory') AS temp", {}, 'test'));
-    return { memory: String(row!.memory), temp: String(row!.temp) };
+      "SELECT current_setting('memory_limit') AS memory, current_setting('temp_directory') AS temp, "
+        + "current_setting('allocator_bulk_deallocation_flush_threshold') AS bulk_flush", {}, 'test'));
+    return { memory: String(row!.memory), temp: String(row!.temp), bulkFlush: String(row!.bulk_flush) };
   } finally {
     await warehouse.close();
   }
 }
 
 describe('the local warehouse\'s memory bound', () => {
-  it('starts at 64MB by default, spilling beside the warehouse file', async () => {
-    // DuckDB shows 64 × 10^6 bytes in MiB.
-    expect(await settings()).toEqual({ memory: '61.0 MiB', temp: join(dir, 'w-default.duckdb.tmp') });
+  it('starts at 64MB by default, spilling beside the warehouse file and handing what it frees back at once', async () => {
+    // DuckDB shows 64 × 10^6 bytes in MiB; the flush threshold is 1MB, where DuckDB's default is 512MiB.
+    expect(await settings()).toEqual({ memory: '61.0 MiB', temp: join(dir, 'w-default.duckdb.tmp'), bulkFlush: '976.5 KiB' });
   });
 
-  it('takes destination.local.memory_limit', async () => {
-    expect((await settings('1GB')).memory).toBe('953.6 MiB');
+  it('takes destination.local.memory_limit, and hands freed memory back whatever the limit', async () => {
+    expect(await settings('1GB')).toMatchObject({ memory: '953.6 MiB', bulkFlush: '976.5 KiB' });
   });
 
   it('takes memory_limit from config.yaml, as the loader reads it', async () => {

@@ -57,7 +57,7 @@ describe.each(ROLES)('Dockerfile.%s', (role) => {
 
   it('runs as a numeric non-root user, in UTC, in production mode, from the workspace', () => {
     expect(values(shipped, 'USER')).toEqual(['1000:1000']);
-    // The loader's DuckDB threads free memory glibc would keep in an arena per thread.
+    // The loader's threads free memory that glibc would keep in an arena per thread.
     expect(environment(shipped)).toEqual({ NODE_ENV: 'production', TZ: 'UTC', ...(role === 'loader' ? { MALLOC_ARENA_MAX: '2' } : {}) });
     expect(workdir(text)).toBe('/workspace');
   });
