@@ -24,11 +24,13 @@ import { TerminalError } from '../../errors.js';
  */
 const FLOOR_MB = 64;
 const PER_COLUMN_MB = 3;
+const UNORDERED_PER_COLUMN_THREAD_MB = 2;
+const RAISE_FACTOR = 4;
 
 /**
  * DuckDB's `allocator_bulk_deallocation_flush_threshold`. Its allocator (a bundled jemalloc) keeps
  * what a query frees for reuse and returns it to the system only seconds later, or at once after a
- * single release larger than this threshold (512MB by default,
+ * single release larger than this threshold (512MiB by default,
  * https://duckdb.org/docs/stable/configuration/overview). A load frees in far smaller steps — the
  * stage's evicted blocks, the stage check's hash table — so what one phase freed stayed resident
  * beside what the next allocated: the loader peaked 25–45 MB above its working set. At 1MB those
@@ -36,8 +38,6 @@ const PER_COLUMN_MB = 3;
  * memory").
  */
 export const BULK_FLUSH_THRESHOLD = '1MB';
-const UNORDERED_PER_COLUMN_THREAD_MB = 2;
-const RAISE_FACTOR = 4;
 
 const UNITS: Record<string, number> = {
   kb: 1e3, mb: 1e6, gb: 1e9, tb: 1e12, kib: 2 ** 10, mib: 2 ** 20, gib: 2 ** 30, tib: 2 ** 40,
