@@ -7,14 +7,6 @@ import { ChunkDecoder, type ChunkSink } from './duckdb-chunk-decoder.js';
 import { toDuckDbValue, type ToDuckDbValue } from './duckdb-values.js';
 
 /**
- * Appends rows to a stage table (the model's columns, in order) a data chunk at a time.
- *
- * Why chunks: the appender's per-value calls cross into native code for every value, and its
- * DECIMAL and TIMESTAMPTZ paths build a native value object each time (appendValue), which held
- * a 10-column table near 50k rows/s here. Filling a chunk's vectors writes into typed arrays and
- * crosses once per column per 2,048 rows (strings: once per value); measured ~5× faster.
- */
-/**
  * Values the appender may hold before its rows are flushed into the stage. DuckDB's appender keeps
  * up to 204,800 rows in memory of its own, outside the buffer memory `memory_limit` bounds, and
  * flushes them at once: for 200 columns that was ~600 MB on top of the limit (docs/warehouses.md,
@@ -22,6 +14,14 @@ import { toDuckDbValue, type ToDuckDbValue } from './duckdb-values.js';
  */
 export const FLUSH_VALUES = 2_048_000;
 
+/**
+ * Appends rows to a stage table (the model's columns, in order) a data chunk at a time.
+ *
+ * Why chunks: the appender's per-value calls cross into native code for every value, and its
+ * DECIMAL and TIMESTAMPTZ paths build a native value object each time (appendValue), which held
+ * a 10-column table near 50k rows/s here. Filling a chunk's vectors writes into typed arrays and
+ * crosses once per column per 2,048 rows (strings: once per value); measured ~5× faster.
+ */
 export class StageWriter implements ChunkSink {
   private readonly names: string[];
   private readonly converters: ToDuckDbValue[];
